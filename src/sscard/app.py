@@ -1,0 +1,80 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from sscard import __version__
+from sscard.audit.routes import router as audit_router
+from sscard.auth.routes import router as auth_router
+from sscard.auth.service import ensure_admin
+from sscard.cards.routes import router as cards_router
+from sscard.db import transaction
+from sscard.http import RequestMiddleware, install_error_handlers, runtime
+from sscard.institutions.routes import router as institutions_router
+from sscard.migrate import upgrade
+from sscard.people.routes import router as people_router
+from sscard.policy.routes import router as policy_router
+from sscard.policy.service import sync_regions
+from sscard.runtime import Runtime, build_runtime
+from sscard.settings import Settings
+
+log = logging.getLogger("sscard")
+
+DESCRIPTION = """Social security / medical insurance cards: people and accounts, cards,
+loss reporting, replacement, the invalid list and settlement. Money is integer fen."""
+
+
+def prepare_database(rt: Runtime) -> None:
+    """Migrate, load the built-in regions and create the bootstrap admin if asked."""
+    upgrade(rt.engine)
+    with transaction(rt.sessions) as session:
+        sync_regions(session)
+        user, password = rt.settings.admin_user, rt.settings.admin_password
+        if user and password and ensure_admin(session, rt.passwords, user, password.get_secret_value(),
+                                              rt.clock.now()):
+            log.info("created the national admin %r", user)
+
+
+def create_app(settings: Settings | None = None, *, rt: Runtime | None = None, prepare: bool = True) -> FastAPI:
+    """The sscard web application; `prepare` migrates the database on start."""
+    rt = rt or build_runtime(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if prepare:
+            prepare_database(rt)
+        yield
+
+    app = FastAPI(title="sscard", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app.state.runtime = rt
+    app.add_middleware(RequestMiddleware)
+    install_error_handlers(app)
+    for router in (auth_router, policy_router, people_router, cards_router, institutions_router, audit_router):
+        app.include_router(router)
+    app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
+    app.add_api_route("/metrics", metrics, methods=["GET"], tags=["ops"], include_in_schema=False)
+    return app
+
+
+def healthz(request: Request) -> JSONResponse:
+    """Liveness, and whether the database answers."""
+    try:
+        with runtime(request).engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception:
+        log.exception("health check: the database does not answer")
+        return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+    return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+
+def metrics() -> Response:
+    """Prometheus text exposition."""
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

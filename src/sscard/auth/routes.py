@@ -1,0 +1,65 @@
+"""Sign-in and user routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, status
+from pydantic import Field
+
+from sscard.auth import service
+from sscard.auth.roles import Role
+from sscard.http import allow, anonymous
+from sscard.schemas import Body, Out, RegionCode
+from sscard.unit import Unit
+
+router = APIRouter(prefix="/v1", tags=["auth"])
+
+
+class TokenRead(Out):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class UserCreate(Body):
+    username: str = Field(max_length=64)
+    password: str = Field(max_length=200)
+    role: Role
+    region: RegionCode
+    person_id: int | None = None
+    bank: str | None = Field(default=None, max_length=16)
+
+
+class UserRead(Out):
+    user_id: int
+    username: str
+    role: Role
+    region: str
+    person_id: int | None
+    bank: str | None
+    created_at: datetime
+
+
+@router.post("/auth/token")
+def token(
+    unit: Annotated[Unit, Depends(anonymous)],
+    grant_type: Annotated[str, Form()],
+    username: Annotated[str | None, Form()] = None,
+    password: Annotated[str | None, Form()] = None,
+    client_id: Annotated[str | None, Form()] = None,
+    client_secret: Annotated[str | None, Form()] = None,
+) -> TokenRead:
+    """OAuth2 token: `password` for staff and cardholders, `client_credentials` for terminals."""
+    form = {"username": username, "password": password, "client_id": client_id, "client_secret": client_secret}
+    access_token = service.issue_token(unit, grant_type, form)
+    return TokenRead(access_token=access_token, expires_in=int(unit.runtime.tokens.ttl.total_seconds()))
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED)
+def create_user(body: UserCreate, unit: Annotated[Unit, Depends(allow(Role.ADMIN))]) -> UserRead:
+    """Create a login (no password in the response)."""
+    user = service.create_user(unit, service.NewUser(**body.model_dump()))
+    return UserRead(user_id=user.id, username=user.username, role=user.role, region=user.region_code,
+                    person_id=user.person_id, bank=user.bank, created_at=user.created_at)

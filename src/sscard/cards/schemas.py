@@ -1,0 +1,55 @@
+"""Card API shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import Field
+
+from sscard.cards.states import CardStatus
+from sscard.schemas import Body, Out
+
+Pin = Field(pattern=r"^[0-9]{6}$", description="six digits", examples=["135790"])
+
+
+class CardIssue(Body):
+    bank: str = Field(max_length=16, examples=["ICBC"])
+
+
+class CardRead(Out):
+    card_no: str
+    person_id: int
+    status: CardStatus
+    bank: str
+    region: str
+    pin_locked: bool
+    replaced_by: str | None = None
+    replacement_for: str | None = None
+    issued_at: datetime
+    activated_at: datetime | None = None
+
+
+class TransitionRead(Out):
+    from_: str | None = Field(serialization_alias="from")
+    to: str
+    reason: str
+    channel: str | None
+    actor: str
+    at: datetime
+
+
+class CardHistory(Out):
+    items: list[TransitionRead]
+
+
+class Activation(Body):
+    pin: str = Pin
+
+
+class PinChange(Body):
+    old_pin: str = Pin
+    new_pin: str = Pin
+
+
+class Empty(Body):
+    """An empty JSON object (or no body at all)."""

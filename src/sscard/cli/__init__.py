@@ -1,0 +1,1 @@
+"""The `sscard` command line: one small module per command group."""

@@ -1,0 +1,37 @@
+"""`sscard serve`: the API and pages."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from sscard import demo as demo_data
+from sscard.app import prepare_database
+from sscard.cli.common import configure_logging, console, load_runtime
+from sscard.cli.demo import print_logins
+from sscard.settings import Settings
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    demo: Annotated[bool, typer.Option("--demo", help="load demo data; allows running without a secret")] = False,
+    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")] = "INFO",
+) -> None:
+    """Serve the API (and /docs) on HOST:PORT."""
+    if demo:
+        os.environ["SSCARD_DEMO"] = "true"  # the app factory reads its settings from here
+    configure_logging(log_level.upper())
+    rt = load_runtime(Settings())
+    prepare_database(rt)
+    if demo:
+        demo_data.load(rt)
+        print_logins()
+    rt.engine.dispose()
+    base = f"http://{host}:{port}"
+    console.print(f"sscard on [bold]{base}[/] — sign in at [bold]{base}/docs[/] (Authorize), API under {base}/v1")
+    uvicorn.run("sscard.app:create_app", factory=True, host=host, port=port, log_config=None,
+                access_log=False, proxy_headers=False)

@@ -1,0 +1,77 @@
+"""Domain errors with a stable code, rendered as application/problem+json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    """A refusal the caller can act on: an HTTP status, a stable code and a detail."""
+
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+    # A refusal that must still leave a trace (a wrong PIN counts toward the lock)
+    # sets this, and the unit of work commits before the refusal is answered.
+    keep_changes: bool = False
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class Unauthenticated(ServiceError):
+    status, code, title = 401, "unauthenticated", "Authentication required"
+
+
+class Forbidden(ServiceError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class OutOfRegion(ServiceError):
+    status, code, title = 403, "out_of_region", "Outside your region"
+
+
+class NotFound(ServiceError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(ServiceError):
+    """A 409 whose code names the conflict (card_exists, person_exists, …)."""
+
+    status, title = 409, "Conflict"
+
+    def __init__(self, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.code = code
+
+
+class Invalid(ServiceError):
+    """A 422 whose code names what is wrong (invalid_id_number, …)."""
+
+    status, title = 422, "Unprocessable request"
+
+    def __init__(self, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.code = code
+
+
+class Declined(ServiceError):
+    """A 402: the service understood and refused the money movement."""
+
+    status, title = 402, "Declined"
+
+    def __init__(self, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.code = code
+
+
+class Refused(ServiceError):
+    """A 403 with its own code (pin_incorrect, certificate_mismatch, …)."""
+
+    status, title = 403, "Refused"
+
+    def __init__(self, code: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.code = code

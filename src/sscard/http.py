@@ -1,0 +1,189 @@
+"""The web shell's shared parts: problem+json, request IDs, metrics and access."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import OAuth2PasswordBearer
+from prometheus_client import Counter, Histogram
+from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from sscard.auth.roles import Principal, Role
+from sscard.context import request_id_var
+from sscard.db import transaction
+from sscard.errors import Forbidden, ServiceError, Unauthenticated
+from sscard.runtime import Runtime
+from sscard.unit import Unit
+
+log = logging.getLogger("sscard.http")
+
+PROBLEM_JSON = "application/problem+json"
+REQUEST_ID_HEADER = "X-Request-ID"
+_INCOMING_REQUEST_ID = re.compile(r"\A[A-Za-z0-9._:-]{1,64}\Z")
+
+REQUESTS = Counter("sscard_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "sscard_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+
+
+class RequestMiddleware:
+    """Gives every request an ID (echoed in the response) and counts it in /metrics.
+
+    Plain ASGI rather than BaseHTTPMiddleware, so streamed responses pass untouched.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        token = request_id_var.set(request_id)
+        started, status = time.perf_counter(), 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message.setdefault("headers", []).append(
+                    (REQUEST_ID_HEADER.lower().encode(), request_id.encode())
+                )
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            _observe(scope, status, time.perf_counter() - started)
+            request_id_var.reset(token)
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            candidate = value.decode("latin-1")
+            if _INCOMING_REQUEST_ID.match(candidate):
+                return candidate
+    return uuid.uuid4().hex
+
+
+def _observe(scope: Scope, status: int, seconds: float) -> None:
+    route = scope.get("route")
+    # The route template, never the raw path: card numbers must not become labels.
+    template = getattr(route, "path", "unmatched")
+    method = scope["method"]
+    REQUESTS.labels(method, template, str(status)).inc()
+    LATENCY.labels(method, template).observe(seconds)
+    log.info("%s %s %s %.1fms", method, template, status, seconds * 1000)
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """An application/problem+json response with a stable code."""
+    body = {
+        "type": f"https://sscard.example/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "request_id": request_id_var.get(),
+        **extra,
+    }
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error leaves as problem+json."""
+
+    @app.exception_handler(ServiceError)
+    async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
+        return problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"field": ".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), "message": e["msg"]}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "invalid_request", "Invalid request", detail, errors=errors)
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem(500, "internal_error", "Internal error", "an unexpected error occurred")
+
+
+def runtime(request: Request) -> Runtime:
+    """The process's runtime, set by the application factory."""
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def session(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, before the
+    response is sent, and rolled back when it raises."""
+    with transaction(runtime(request).sessions) as db:
+        yield db
+
+
+# OAuth2 password flow in the OpenAPI document, so /docs can sign a person in.
+_bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
+
+
+def principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+    """The verified caller; 401 unauthenticated without a valid bearer token."""
+    if not token:
+        raise Unauthenticated("a bearer token is required")
+    rt = runtime(request)
+    return rt.tokens.verify(token, rt.clock.now())
+
+
+ANONYMOUS = Principal(subject="anonymous", role=Role.CARDHOLDER, region="000000")
+
+
+def allow(*roles: Role) -> Callable[..., Unit]:
+    """The one dependency that decides a route's access: the caller must hold one of
+    `roles`; the unit it returns carries the caller into the services, which check
+    region scope and ownership where an object is involved."""
+
+    def dependency(
+        request: Request,
+        db: Annotated[Session, Depends(session, scope="function")],
+        caller: Annotated[Principal, Depends(principal)],
+    ) -> Unit:
+        if caller.role not in roles:
+            raise Forbidden(f"the {caller.role} role may not do this")
+        return _unit(request, db, caller)
+
+    return dependency
+
+
+def anonymous(request: Request, db: Annotated[Session, Depends(session, scope="function")]) -> Unit:
+    """A unit for routes anyone may call."""
+    return _unit(request, db, ANONYMOUS)
+
+
+def _unit(request: Request, db: Session, caller: Principal) -> Unit:
+    rt = runtime(request)
+    return Unit(session=db, runtime=rt, actor=caller, now=rt.clock.now(), request_id=request_id_var.get())

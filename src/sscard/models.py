@@ -1,0 +1,13 @@
+"""Imports every area's models, so the metadata knows every table."""
+
+from __future__ import annotations
+
+
+def load_all() -> None:
+    """Register all mapped classes with Base.metadata."""
+    import sscard.audit.models
+    import sscard.auth.models
+    import sscard.cards.models
+    import sscard.institutions.models
+    import sscard.people.models
+    import sscard.policy.models  # noqa: F401

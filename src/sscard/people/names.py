@@ -1,0 +1,28 @@
+"""Person names as written on a resident ID card."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MIN_LENGTH, MAX_LENGTH = 2, 40
+# Ethnic-minority and transliterated names are joined by the middle dot; the ID card
+# uses U+00B7, but people type the bullet, the katakana dot or the full-width one.
+MIDDLE_DOT = "\u00b7"
+DOT_LOOKALIKES = str.maketrans(dict.fromkeys("\u2022\u30fb\uff65\u2027\u2219", MIDDLE_DOT))
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+NAME_PATTERN = re.compile(rf"\A[{_HAN}]+(?:{MIDDLE_DOT}[{_HAN}]+)*\Z")
+
+
+class InvalidName(ValueError):
+    """A name that is not a Chinese name as the ID card writes it."""
+
+
+def normalise_name(raw: str) -> str:
+    """The name trimmed, NFC-normalised, dots unified; raises InvalidName."""
+    name = unicodedata.normalize("NFC", raw).strip().translate(DOT_LOOKALIKES)
+    if not MIN_LENGTH <= len(name) <= MAX_LENGTH:
+        raise InvalidName(f"a name has {MIN_LENGTH} to {MAX_LENGTH} characters")
+    if not NAME_PATTERN.match(name):
+        raise InvalidName("a name is written in Chinese characters, parts joined by '·'")
+    return name

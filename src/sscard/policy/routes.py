@@ -1,0 +1,89 @@
+"""Region policy routes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import Field, StrictInt
+
+from sscard.auth.roles import Role
+from sscard.http import allow
+from sscard.policy import rules, service
+from sscard.schemas import Body, Out
+from sscard.unit import Unit
+
+router = APIRouter(prefix="/v1", tags=["policy"])
+
+OptionalInt = StrictInt | None
+
+
+class Fees(Body):
+    lost: OptionalInt = None
+    stolen: OptionalInt = None
+    damaged: OptionalInt = None
+    demagnetized: OptionalInt = None
+    expired: OptionalInt = None
+
+
+class PolicyUpdate(Body):
+    """Fields given are set on this region; a null clears one back to inheritance."""
+
+    hotline: str | None = None
+    production_working_days: OptionalInt = None
+    lift_after_days: OptionalInt = None
+    provisional_valid_days: OptionalInt = None
+    pin_max_tries: OptionalInt = None
+    fees: Fees | None = None
+    max_list_lag_minutes: OptionalInt = None
+    offline_floor_limit: OptionalInt = None
+    temp_certificate_valid_days: OptionalInt = None
+    claim_grace_days: OptionalInt = None
+    ecert_valid_seconds: OptionalInt = None
+
+
+class FeesRead(Out):
+    lost: int
+    stolen: int
+    damaged: int
+    demagnetized: int
+    expired: int
+
+
+class PolicyRead(Out):
+    region: str
+    hotline: str
+    production_working_days: int
+    lift_after_days: int
+    provisional_valid_days: int
+    pin_max_tries: int
+    fees: FeesRead
+    max_list_lag_minutes: int
+    offline_floor_limit: int
+    temp_certificate_valid_days: int
+    claim_grace_days: int
+    ecert_valid_seconds: int
+    sources: dict[str, str] = Field(description="for each field, the region whose value is in force")
+
+
+def policy_read(policy: rules.Policy) -> PolicyRead:
+    """The API view of a resolved policy."""
+    return PolicyRead(region=policy.region, sources=dict(policy.sources), **rules.nest(policy.values))
+
+
+STAFF = allow(Role.ADMIN, Role.CLERK, Role.OPERATOR, Role.BANK, Role.AUDITOR)
+
+
+@router.get("/regions/{code}/policy")
+def get_policy(code: str, unit: Annotated[Unit, Depends(STAFF)]) -> PolicyRead:
+    """The policy in force for a region, inherited field by field."""
+    return policy_read(service.read_policy(unit.session, code))
+
+
+@router.put("/regions/{code}/policy")
+def put_policy(code: str, body: PolicyUpdate, unit: Annotated[Unit, Depends(allow(Role.ADMIN))]) -> PolicyRead:
+    """Set or clear (null) policy fields on a region."""
+    document: dict[str, Any] = body.model_dump(exclude_unset=True)
+    if body.fees is not None:
+        document["fees"] = body.fees.model_dump(exclude_unset=True)
+    return policy_read(service.update_policy(unit, code, document))

@@ -1,0 +1,49 @@
+"""What a running sscard holds for its whole life: settings, database, keys, clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from sscard.auth.passwords import Passwords
+from sscard.auth.tokens import TokenSigner
+from sscard.cards.pin import PinHasher
+from sscard.clock import Clock, SystemClock
+from sscard.db import make_engine, make_sessionmaker
+from sscard.settings import Settings
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """Long-lived collaborators, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    sessions: sessionmaker[Session]
+    clock: Clock
+    pins: PinHasher
+    tokens: TokenSigner
+    passwords: Passwords
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    engine: Engine | None = None,
+    sessions: sessionmaker[Session] | None = None,
+) -> Runtime:
+    """Wire the runtime from settings; tests pass their own engine, sessions or clock."""
+    engine = engine or make_engine(settings.resolved_database_url)
+    return Runtime(
+        settings=settings,
+        engine=engine,
+        sessions=sessions or make_sessionmaker(engine),
+        clock=clock or SystemClock(),
+        pins=PinHasher(settings.secret),
+        tokens=TokenSigner(settings.secret, timedelta(seconds=settings.token_ttl_seconds)),
+        passwords=Passwords(settings.password_hash_profile),
+    )

@@ -1,0 +1,62 @@
+"""Configuration from the environment (SSCARD_*), API.md "Running"."""
+
+from __future__ import annotations
+
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET_FILE = "demo-secret"
+
+
+class InsecureSecret(RuntimeError):
+    """Raised when the server would start with no real secret outside demo mode."""
+
+
+class Settings(BaseSettings):
+    """Everything sscard reads from its environment."""
+
+    model_config = SettingsConfigDict(env_prefix="SSCARD_", extra="ignore")
+
+    database_url: str = ""
+    var_dir: Path = Path("var")
+    secret_key: SecretStr = SecretStr("")
+    demo: bool = False
+    admin_user: str | None = None
+    admin_password: SecretStr | None = None
+    token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    # Argon2 parameters: the library's RFC 9106 low-memory profile unless a test asks
+    # for the cheapest one (hashing cost is not what the tests are about).
+    password_hash_profile: str = "RFC_9106_LOW_MEMORY"
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or a SQLite file under var_dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.var_dir / 'sscard.db').resolve()}"
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The signing secret; a demo server keeps a random one under var_dir."""
+        value = self.secret_key.get_secret_value()
+        if value:
+            if len(value) < 32:
+                raise InsecureSecret("SSCARD_SECRET_KEY must be at least 32 characters")
+            return value.encode()
+        if not self.demo:
+            raise InsecureSecret(
+                "SSCARD_SECRET_KEY is not set; set it, or run a demo with --demo"
+            )
+        return self._demo_secret()
+
+    def _demo_secret(self) -> bytes:
+        path = self.var_dir / DEMO_SECRET_FILE
+        if not path.exists():
+            self.var_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
