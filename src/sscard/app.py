@@ -38,8 +38,7 @@ def prepare_database(rt: Runtime) -> None:
     with transaction(rt.sessions) as session:
         sync_regions(session)
         user, password = rt.settings.admin_user, rt.settings.admin_password
-        if user and password and ensure_admin(session, rt.passwords, user, password.get_secret_value(),
-                                              rt.clock.now()):
+        if user and password and ensure_admin(session, rt.passwords, user, password.get_secret_value(), rt.clock.now()):
             log.info("created the national admin %r", user)
 
 
@@ -67,8 +66,8 @@ def create_app(settings: Settings | None = None, *, rt: Runtime | None = None, p
 def healthz(request: Request) -> JSONResponse:
     """Liveness, and whether the database answers."""
     try:
-        with runtime(request).engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        with runtime(request).sessions() as session:
+            session.execute(text("SELECT 1"))
     except Exception:
         log.exception("health check: the database does not answer")
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)

@@ -7,6 +7,7 @@ uses, so the demo shows the product's real rules. Loading twice changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
@@ -23,14 +24,14 @@ from sscard.policy.service import update_policy
 from sscard.runtime import Runtime
 from sscard.unit import Unit
 
-DEMO_PASSWORD = "sscard-demo"
+DEMO_PASSWORD = "sscard-demo"  # noqa: S105 (demo data, printed on purpose)
 DEMO_PIN = "135790"
 DEMO_TERMINAL_ID = "trm_demo_pharmacy"
-DEMO_TERMINAL_SECRET = "demo-terminal-secret-not-for-production"
+DEMO_TERMINAL_SECRET = "demo-terminal-secret-not-for-production"  # noqa: S105 (likewise)
 
 # The seeds' regions: Beijing's 96102 hotline and 15 working days [003]; Zhangjiakou
 # lifts a loss "the next day" [003]; Mianyang keeps the national defaults.
-POLICIES = {
+POLICIES: dict[str, dict[str, Any]] = {
     "110000": {"hotline": "96102", "production_working_days": 15},
     "130700": {"lift_after_days": 1, "provisional_valid_days": 7},
     "510700": {"provisional_valid_days": 10},
@@ -60,12 +61,41 @@ class DemoPerson:
 
 
 PERSONS = [
-    DemoPerson("110105198503120020", "李秀英", "110105", Scheme.EMPLOYEE, "北京市朝阳区某科技有限公司", "ICBC", 268_050, "li.xiuying"),
+    DemoPerson(
+        "110105198503120020",
+        "李秀英",
+        "110105",
+        Scheme.EMPLOYEE,
+        "北京市朝阳区某科技有限公司",
+        "ICBC",
+        268_050,
+        "li.xiuying",
+    ),
     DemoPerson("110108200509150035", "王浩然", "110108", Scheme.STUDENT, "北京市海淀区某中学", "ICBC", 35_000, None),
-    DemoPerson("110101194807230014", "张建国", "110101", Scheme.URBAN_RESIDENT, "东城区东华门街道某社区居委会", "BOB", 120_000, "zhang.jianguo"),
+    DemoPerson(
+        "110101194807230014",
+        "张建国",
+        "110101",
+        Scheme.URBAN_RESIDENT,
+        "东城区东华门街道某社区居委会",
+        "BOB",
+        120_000,
+        "zhang.jianguo",
+    ),
     DemoPerson("13070219761102002X", "赵淑芬", "130702", Scheme.EMPLOYEE, "张家口市桥东区某公司", "ZJKB", 88_800, None),
-    DemoPerson("510703199201150020", "阿依古丽·买买提", "510703", Scheme.URBAN_RESIDENT, "涪城区某社区居委会", "MYCCB", 52_000, None),
-    DemoPerson("510722196505080039", "陈德明", "510722", Scheme.RURAL_RESIDENT, "三台县某村村民委员会", "SCRCU", 18_600, None),
+    DemoPerson(
+        "510703199201150020",
+        "阿依古丽·买买提",
+        "510703",
+        Scheme.URBAN_RESIDENT,
+        "涪城区某社区居委会",
+        "MYCCB",
+        52_000,
+        None,
+    ),
+    DemoPerson(
+        "510722196505080039", "陈德明", "510722", Scheme.RURAL_RESIDENT, "三台县某村村民委员会", "SCRCU", 18_600, None
+    ),
 ]
 
 
@@ -93,7 +123,9 @@ def load(rt: Runtime) -> bool:
 
 
 def _load_pharmacy(unit: Unit) -> None:
-    pharmacy = register_institution(unit, NewInstitution("朝阳区某大药房（定点）", "pharmacy", "110105", True))
+    pharmacy = register_institution(
+        unit, NewInstitution("朝阳区某大药房（定点）", "pharmacy", "110105", designated=True)
+    )
     add_terminal(unit, pharmacy.id, credentials=(DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET))
 
 
@@ -108,8 +140,10 @@ def _load_person(unit: Unit, demo: DemoPerson) -> None:
 
 def logins() -> list[tuple[str, str, str]]:
     """(who, username or client id, password or secret) for the demo banner."""
-    rows = [(f"{role} {region}" + (f" {bank}" if bank else ""), username, DEMO_PASSWORD)
-            for username, role, region, bank in STAFF]
+    rows = [
+        (f"{role} {region}" + (f" {bank}" if bank else ""), username, DEMO_PASSWORD)
+        for username, role, region, bank in STAFF
+    ]
     rows += [(f"cardholder {p.name}", p.login, DEMO_PASSWORD) for p in PERSONS if p.login]
     rows.append(("terminal (client_credentials)", DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET))
     return rows

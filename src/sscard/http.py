@@ -6,7 +6,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -61,9 +61,7 @@ class RequestMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append(
-                    (REQUEST_ID_HEADER.lower().encode(), request_id.encode())
-                )
+                message.setdefault("headers", []).append((REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
             await send(message)
 
         try:
@@ -76,7 +74,7 @@ class RequestMiddleware:
 def _request_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate: str = value.decode("latin-1")
             if _INCOMING_REQUEST_ID.match(candidate):
                 return candidate
     return uuid.uuid4().hex
@@ -85,23 +83,24 @@ def _request_id(scope: Scope) -> str:
 def _observe(scope: Scope, status: int, seconds: float) -> None:
     route = scope.get("route")
     # The route template, never the raw path: card numbers must not become labels.
-    template = getattr(route, "path", "unmatched")
+    template = str(getattr(route, "path", "unmatched"))
     method = scope["method"]
     REQUESTS.labels(method, template, str(status)).inc()
     LATENCY.labels(method, template).observe(seconds)
     log.info("%s %s %s %.1fms", method, template, status, seconds * 1000)
 
 
-def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
-    """An application/problem+json response with a stable code."""
+def problem(status: int, code: str, title: str, detail: str, extra: Mapping[str, Any] | None = None) -> JSONResponse:
+    """An application/problem+json response with a stable code; `extra` members may
+    add to the standard ones but never replace them."""
     body = {
+        **(extra or {}),
         "type": f"https://sscard.example/problems/{code}",
         "title": title,
         "status": status,
         "detail": detail,
         "code": code,
         "request_id": request_id_var.get(),
-        **extra,
     }
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
@@ -112,7 +111,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+        return problem(exc.status, exc.code, exc.title, exc.detail, exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -121,7 +120,7 @@ def install_error_handlers(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-        return problem(422, "invalid_request", "Invalid request", detail, errors=errors)
+        return problem(422, "invalid_request", "Invalid request", detail, {"errors": errors})
 
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
@@ -130,7 +129,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error", exc_info=exc)
+        log.error("unhandled error", exc_info=exc)
         return problem(500, "internal_error", "Internal error", "an unexpected error occurred")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEMO_SECRET_FILE = "demo-secret"
+DEMO_SECRET_FILE = "demo-secret"  # noqa: S105 (a file name)
 
 
 class InsecureSecret(RuntimeError):
@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
     # Argon2 parameters: the library's RFC 9106 low-memory profile unless a test asks
     # for the cheapest one (hashing cost is not what the tests are about).
-    password_hash_profile: str = "RFC_9106_LOW_MEMORY"
+    password_hash_profile: str = "RFC_9106_LOW_MEMORY"  # noqa: S105 (a profile name)
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -48,9 +48,7 @@ class Settings(BaseSettings):
                 raise InsecureSecret("SSCARD_SECRET_KEY must be at least 32 characters")
             return value.encode()
         if not self.demo:
-            raise InsecureSecret(
-                "SSCARD_SECRET_KEY is not set; set it, or run a demo with --demo"
-            )
+            raise InsecureSecret("SSCARD_SECRET_KEY is not set; set it, or run a demo with --demo")
         return self._demo_secret()
 
     def _demo_secret(self) -> bytes:

@@ -57,9 +57,7 @@ def test_check_character_known_values(first17: str, expected: str) -> None:
     assert check_character(first17) == expected
 
 
-@pytest.mark.parametrize(
-    "first17", ["", "1101011990030700", "110101199003070011", "1101011990030700a"]
-)
+@pytest.mark.parametrize("first17", ["", "1101011990030700", "110101199003070011", "1101011990030700a"])
 def test_check_character_needs_seventeen_digits(first17: str) -> None:
     with pytest.raises(InvalidIdNumber) as caught:
         check_character(first17)
@@ -100,9 +98,7 @@ def test_parse_strips_surrounding_whitespace() -> None:
 
 
 def test_parse_accepts_any_prefix_in_known_provinces() -> None:
-    parsed = parse_id_number(
-        "110101199003070011", today=TODAY, known_provinces=["110000"]
-    )
+    parsed = parse_id_number("110101199003070011", today=TODAY, known_provinces=["110000"])
     assert parsed.region_code == "110101"
 
 
@@ -228,9 +224,7 @@ def _two_digits(low: int, high: int) -> st.SearchStrategy[str]:
 
 
 first17_strategy = st.builds(
-    lambda province, city, district, born, sequence: (
-        f"{province[:2]}{city}{district}{born:%Y%m%d}{sequence:03d}"
-    ),
+    lambda province, city, district, born, sequence: f"{province[:2]}{city}{district}{born:%Y%m%d}{sequence:03d}",
     st.sampled_from(sorted(PROVINCE_CODES)),
     _two_digits(0, 99),
     _two_digits(1, 99),
@@ -254,9 +248,7 @@ def test_any_valid_seventeen_digits_with_their_check_character_parse(
     st.integers(0, 17),
     st.sampled_from("0123456789X"),
 )
-def test_changing_any_single_character_is_detected(
-    first17: str, position: int, replacement: str
-) -> None:
+def test_changing_any_single_character_is_detected(first17: str, position: int, replacement: str) -> None:
     valid = with_check(first17)
     if replacement == "X" and position != 17:
         replacement = "0"

@@ -40,18 +40,14 @@ def test_builtin_names_are_present() -> None:
 
 def test_exactly_34_provinces() -> None:
     assert len(PROVINCE_CODES) == 34
-    assert PROVINCE_CODES == {
-        region.code for region in BUILTIN_REGIONS if region.level is Level.province
-    }
+    assert {region.code for region in BUILTIN_REGIONS if region.level is Level.province} == PROVINCE_CODES
 
 
 def test_national_code_is_not_builtin() -> None:
     assert NATIONAL not in BUILTIN_CODES
 
 
-@pytest.mark.parametrize(
-    "region", [r for r in BUILTIN_REGIONS if r.level is not Level.province]
-)
+@pytest.mark.parametrize("region", [r for r in BUILTIN_REGIONS if r.level is not Level.province])
 def test_builtin_parent_chain_is_builtin(region: Region) -> None:
     for code in lineage(region.code)[1:]:
         assert code in BUILTIN_CODES
@@ -88,11 +84,7 @@ def test_builtin_names(code: str, name: str) -> None:
 
 @pytest.mark.parametrize(("city", "count"), [("1101", 16), ("1307", 16), ("5107", 9)])
 def test_builtin_cities_list_all_their_districts(city: str, count: int) -> None:
-    districts = [
-        r
-        for r in BUILTIN_REGIONS
-        if r.level is Level.district and r.code.startswith(city)
-    ]
+    districts = [r for r in BUILTIN_REGIONS if r.level is Level.district and r.code.startswith(city)]
     assert len(districts) == count
 
 
@@ -101,9 +93,7 @@ def test_is_region_code_accepts_six_digits(code: str) -> None:
     assert is_region_code(code)
 
 
-@pytest.mark.parametrize(
-    "code", ["", "11010", "1101011", "11010a", " 11010", "１１０１０１", "11010²"]
-)
+@pytest.mark.parametrize("code", ["", "11010", "1101011", "11010a", " 11010", "１１０１０１", "11010²"])
 def test_is_region_code_rejects_others(code: str) -> None:
     assert not is_region_code(code)
 
@@ -299,16 +289,12 @@ def test_parse_gbt2260_skips_blank_lines_comments_and_header() -> None:
 
 
 def test_parse_gbt2260_skips_a_chinese_header() -> None:
-    assert parse_gbt2260(["行政区划代码\t名称", "110000\t北京市"]) == [
-        Region("110000", "北京市")
-    ]
+    assert parse_gbt2260(["行政区划代码\t名称", "110000\t北京市"]) == [Region("110000", "北京市")]
 
 
 def test_parse_gbt2260_strips_byte_order_mark() -> None:
     assert parse_gbt2260(["\ufeff110000,北京市"]) == [Region("110000", "北京市")]
-    assert parse_gbt2260(["\ufeffcode,name", "110000,北京市"]) == [
-        Region("110000", "北京市")
-    ]
+    assert parse_gbt2260(["\ufeffcode,name", "110000,北京市"]) == [Region("110000", "北京市")]
 
 
 def test_parse_gbt2260_accepts_an_empty_input() -> None:
@@ -327,9 +313,7 @@ def test_parse_gbt2260_round_trips_the_builtin_table() -> None:
 
 
 def test_parse_gbt2260_tolerates_a_repeated_identical_line() -> None:
-    assert parse_gbt2260(["110000,北京市", "110000,北京市"]) == [
-        Region("110000", "北京市")
-    ]
+    assert parse_gbt2260(["110000,北京市", "110000,北京市"]) == [Region("110000", "北京市")]
 
 
 @pytest.mark.parametrize(
@@ -341,12 +325,8 @@ def test_parse_gbt2260_tolerates_a_repeated_identical_line() -> None:
         (["# comment", "", "110101 ,"], 3),
     ],
 )
-def test_parse_gbt2260_rejects_a_code_without_a_name(
-    lines: list[str], line_number: int
-) -> None:
-    with pytest.raises(
-        ValueError, match=rf"line {line_number}: code 110101 has no name"
-    ):
+def test_parse_gbt2260_rejects_a_code_without_a_name(lines: list[str], line_number: int) -> None:
+    with pytest.raises(ValueError, match=rf"line {line_number}: code 110101 has no name"):
         parse_gbt2260(lines)
 
 

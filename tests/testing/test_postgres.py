@@ -16,10 +16,7 @@ from sscard.testing.postgres import BINDIR_ENV, TemporaryPostgres, find_pg_bindi
 def _require_bindir() -> Path:
     bindir = find_pg_bindir()
     if bindir is None:
-        reason = (
-            "PostgreSQL server binaries not found: install Debian's postgresql "
-            f"package or set {BINDIR_ENV}"
-        )
+        reason = f"PostgreSQL server binaries not found: install Debian's postgresql package or set {BINDIR_ENV}"
         # On CI a missing server means a broken image, not an optional feature.
         if os.environ.get("CI") == "true":
             pytest.fail(reason)
@@ -33,15 +30,11 @@ def _psycopg_dsn(url: str) -> str:
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[TemporaryPostgres]:
-    with TemporaryPostgres(
-        bindir=_require_bindir(), settings={"max_connections": "42"}
-    ) as pg:
+    with TemporaryPostgres(bindir=_require_bindir(), settings={"max_connections": "42"}) as pg:
         yield pg
 
 
-def test_find_pg_bindir_honours_env_var(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_find_pg_bindir_honours_env_var(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv(BINDIR_ENV, str(tmp_path))
     assert find_pg_bindir() is None
     for tool in ("initdb", "pg_ctl"):
@@ -51,10 +44,7 @@ def test_find_pg_bindir_honours_env_var(
 
 
 def test_url_points_at_loopback(cluster: TemporaryPostgres) -> None:
-    assert (
-        cluster.url
-        == f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}/postgres"
-    )
+    assert cluster.url == f"postgresql+psycopg://postgres@127.0.0.1:{cluster.port}/postgres"
 
 
 def test_select_one_and_settings(cluster: TemporaryPostgres) -> None:

@@ -48,14 +48,31 @@ def audit_events(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> AuditPage:
     """Audit events, newest first, within the caller's region scope."""
-    query = AuditQuery(actor=actor, action=action, object_type=object_type, object_id=object_id,
-                       since=since, until=until, before_id=cursor, limit=limit + 1)
+    query = AuditQuery(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        since=since,
+        until=until,
+        before_id=cursor,
+        limit=limit + 1,
+    )
     rows = list_events(unit, query)
     page = rows[:limit]
     items = [
-        AuditEventRead(event_id=e.id, at=e.at, actor=e.actor, role=e.role, action=e.action,
-                       object_type=e.object_type, object_id=e.object_id, region=e.region_code,
-                       request_id=e.request_id, detail=e.detail)
+        AuditEventRead(
+            event_id=e.id,
+            at=e.at,
+            actor=e.actor,
+            role=e.role,
+            action=e.action,
+            object_type=e.object_type,
+            object_id=e.object_id,
+            region=e.region_code,
+            request_id=e.request_id,
+            detail=e.detail,
+        )
         for e in page
     ]
     return AuditPage(items=items, next=str(page[-1].id) if len(rows) > limit else None)

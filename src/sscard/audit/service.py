@@ -60,17 +60,20 @@ def list_events(unit: Unit, query: AuditQuery) -> Sequence[AuditEvent]:
     return unit.session.scalars(stmt).all()
 
 
-def _filtered(stmt: Select[tuple[AuditEvent]], q: AuditQuery) -> Select[tuple[AuditEvent]]:
-    conditions = [
-        (q.actor, lambda v: AuditEvent.actor == v),
-        (q.action, lambda v: AuditEvent.action == v),
-        (q.object_type, lambda v: AuditEvent.object_type == v),
-        (q.object_id, lambda v: AuditEvent.object_id == v),
-        (q.since, lambda v: AuditEvent.at >= v),
-        (q.until, lambda v: AuditEvent.at < v),
-        (q.before_id, lambda v: AuditEvent.id < v),
-    ]
-    for value, condition in conditions:
+def _filtered(stmt: Select[AuditEvent], q: AuditQuery) -> Select[AuditEvent]:
+    equal = {
+        AuditEvent.actor: q.actor,
+        AuditEvent.action: q.action,
+        AuditEvent.object_type: q.object_type,
+        AuditEvent.object_id: q.object_id,
+    }
+    for column, value in equal.items():
         if value is not None:
-            stmt = stmt.where(condition(value))
+            stmt = stmt.where(column == value)
+    if q.since is not None:
+        stmt = stmt.where(AuditEvent.at >= q.since)
+    if q.until is not None:
+        stmt = stmt.where(AuditEvent.at < q.until)
+    if q.before_id is not None:
+        stmt = stmt.where(AuditEvent.id < q.before_id)
     return stmt

@@ -8,7 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 MIN_PASSWORD_LENGTH = 8
 # Verified against when a username is unknown, so that a wrong name costs as long as
 # a wrong password and login timing does not reveal which names exist.
-_DUMMY_PASSWORD = "sscard-no-such-user"
+_DUMMY_PASSWORD = "sscard-no-such-user"  # noqa: S105 (never a login: see above)
 
 
 class Passwords:
@@ -26,5 +26,5 @@ class Passwords:
         """Whether the password matches; a missing user costs the same time."""
         try:
             return self._hasher.verify(stored or self._dummy_hash, password) and bool(stored)
-        except (VerificationError, InvalidHashError):
+        except (VerificationError, InvalidHashError, ValueError):  # ValueError: a corrupt stored hash
             return False

@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1", tags=["auth"])
 
 class TokenRead(Out):
     access_token: str
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 (the OAuth2 token type, not a secret)
     expires_in: int
 
 
@@ -61,5 +61,12 @@ def token(
 def create_user(body: UserCreate, unit: Annotated[Unit, Depends(allow(Role.ADMIN))]) -> UserRead:
     """Create a login (no password in the response)."""
     user = service.create_user(unit, service.NewUser(**body.model_dump()))
-    return UserRead(user_id=user.id, username=user.username, role=user.role, region=user.region_code,
-                    person_id=user.person_id, bank=user.bank, created_at=user.created_at)
+    return UserRead(
+        user_id=user.id,
+        username=user.username,
+        role=user.role,
+        region=user.region_code,
+        person_id=user.person_id,
+        bank=user.bank,
+        created_at=user.created_at,
+    )

@@ -53,8 +53,13 @@ def create_user(unit: Unit, new: NewUser) -> User:
         assert new.person_id is not None
         region = find_person(unit, new.person_id).region_code  # a holder's scope is their own region
     user = User(
-        username=new.username, password_hash=unit.runtime.passwords.hash(new.password), role=new.role.value,
-        region_code=region, person_id=new.person_id, bank=new.bank, created_at=unit.now,
+        username=new.username,
+        password_hash=unit.runtime.passwords.hash(new.password),
+        role=new.role.value,
+        region_code=region,
+        person_id=new.person_id,
+        bank=new.bank,
+        created_at=unit.now,
         created_by=unit.actor.subject,
     )
     _insert_user(unit.session, user)
@@ -64,8 +69,9 @@ def create_user(unit: Unit, new: NewUser) -> User:
 
 def _check_user_fields(new: NewUser) -> None:
     if not USERNAME_PATTERN.match(new.username):
-        raise Invalid("invalid_request", "a username is 3-64 of a-z 0-9 _ . - starting with a letter or digit",
-                      field="username")
+        raise Invalid(
+            "invalid_request", "a username is 3-64 of a-z 0-9 _ . - starting with a letter or digit", field="username"
+        )
     if len(new.password) < MIN_PASSWORD_LENGTH:
         raise Invalid("weak_password", f"a password has at least {MIN_PASSWORD_LENGTH} characters", field="password")
     if new.role is Role.TERMINAL:
@@ -91,8 +97,9 @@ def sign_in(unit: Unit, username: str, password: str) -> Principal:
     user = unit.session.scalars(select(User).where(User.username == username)).one_or_none()
     if not unit.runtime.passwords.verify(user.password_hash if user else None, password) or user is None:
         raise InvalidCredentials("the username or password is incorrect")
-    return Principal(subject=user.username, role=Role(user.role), region=user.region_code,
-                     person_id=user.person_id, bank=user.bank)
+    return Principal(
+        subject=user.username, role=Role(user.role), region=user.region_code, person_id=user.person_id, bank=user.bank
+    )
 
 
 def issue_token(unit: Unit, grant_type: str, form: dict[str, str | None]) -> str:
@@ -100,9 +107,10 @@ def issue_token(unit: Unit, grant_type: str, form: dict[str, str | None]) -> str
     if grant_type == "password":
         principal = sign_in(unit, form.get("username") or "", form.get("password") or "")
     elif grant_type == "client_credentials":
-        principal = authenticate_terminal(unit.session, form.get("client_id") or "", form.get("client_secret") or "")
-        if principal is None:
+        terminal = authenticate_terminal(unit.session, form.get("client_id") or "", form.get("client_secret") or "")
+        if terminal is None:
             raise InvalidCredentials("the client id or secret is incorrect")
+        principal = terminal
     else:
         raise UnsupportedGrant(f"grant_type {grant_type!r} is not supported; use password or client_credentials")
     return unit.runtime.tokens.issue(principal, unit.now)
@@ -114,7 +122,15 @@ def ensure_admin(session: Session, passwords: Passwords, username: str, password
         return False
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValueError(f"the admin password needs at least {MIN_PASSWORD_LENGTH} characters")
-    session.add(User(username=username, password_hash=passwords.hash(password), role=Role.ADMIN.value,
-                     region_code=NATIONAL, created_at=now_, created_by="bootstrap"))
+    session.add(
+        User(
+            username=username,
+            password_hash=passwords.hash(password),
+            role=Role.ADMIN.value,
+            region_code=NATIONAL,
+            created_at=now_,
+            created_by="bootstrap",
+        )
+    )
     session.flush()
     return True

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sscard.cards.states import LIVE
 from sscard.db import Base, UTCDateTime
 
-LIVE_SQL = "status IN (%s)" % ", ".join(sorted(f"'{s.value}'" for s in LIVE))
+LIVE_SQL = "status IN ({})".format(", ".join(sorted(f"'{s.value}'" for s in LIVE)))
 
 
 class Card(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sscard.policy.regions import is_region_code
+
 SERIAL_DIGITS = 9
 CARD_NO_LENGTH = 6 + SERIAL_DIGITS + 1
 
@@ -19,6 +21,8 @@ def luhn_check_digit(payload: str) -> str:
 
 def make_card_no(region_code: str, serial: int) -> str:
     """A card number for the n-th card of a region."""
+    if not is_region_code(region_code):
+        raise ValueError(f"{region_code!r} is not a six-digit region code")
     if not 0 < serial < 10**SERIAL_DIGITS:
         raise ValueError(f"serial {serial} is out of range")
     payload = f"{region_code}{serial:0{SERIAL_DIGITS}d}"

@@ -35,7 +35,7 @@ class PinHasher:
         """Whether the PIN matches, in constant time."""
         if stored is None:
             return False
-        return hmac.compare_digest(self.hash(card_no, pin), stored)
+        return hmac.compare_digest(self.hash(card_no, pin).encode(), stored.encode())
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,15 +21,23 @@ STAFF_OR_SELF = allow(Role.ADMIN, Role.CLERK, Role.OPERATOR, Role.BANK, Role.AUD
 def card_read(card: Card) -> CardRead:
     """The API view of a card."""
     return CardRead(
-        card_no=card.card_no, person_id=card.person_id, status=card.status, bank=card.bank,
-        region=card.region_code, pin_locked=card.pin_locked_at is not None, replaced_by=card.replaced_by,
-        replacement_for=card.replacement_for, issued_at=card.issued_at, activated_at=card.activated_at,
+        card_no=card.card_no,
+        person_id=card.person_id,
+        status=card.status,
+        bank=card.bank,
+        region=card.region_code,
+        pin_locked=card.pin_locked_at is not None,
+        replaced_by=card.replaced_by,
+        replacement_for=card.replacement_for,
+        issued_at=card.issued_at,
+        activated_at=card.activated_at,
     )
 
 
 def _transition_read(row: CardTransition) -> TransitionRead:
-    return TransitionRead(from_=row.from_status, to=row.to_status, reason=row.reason, channel=row.channel,
-                          actor=row.actor, at=row.at)
+    return TransitionRead(
+        from_=row.from_status, to=row.to_status, reason=row.reason, channel=row.channel, actor=row.actor, at=row.at
+    )
 
 
 @router.post("/persons/{person_id}/cards", status_code=status.HTTP_201_CREATED)
@@ -51,22 +59,27 @@ def card_history(card_no: str, unit: Annotated[Unit, Depends(STAFF_OR_SELF)]) ->
 
 
 @router.post("/cards/{card_no}/activate")
-def activate_card(card_no: str, body: Activation,
-                  unit: Annotated[Unit, Depends(allow(Role.CLERK, Role.BANK, Role.CARDHOLDER))]) -> CardRead:
+def activate_card(
+    card_no: str, body: Activation, unit: Annotated[Unit, Depends(allow(Role.CLERK, Role.BANK, Role.CARDHOLDER))]
+) -> CardRead:
     """Activate the card with a six-digit PIN."""
     return card_read(service.activate(unit, card_no, body.pin))
 
 
 @router.put("/cards/{card_no}/pin", status_code=status.HTTP_204_NO_CONTENT)
-def change_pin(card_no: str, body: PinChange,
-               unit: Annotated[Unit, Depends(allow(Role.CARDHOLDER, Role.BANK))]) -> Response:
+def change_pin(
+    card_no: str, body: PinChange, unit: Annotated[Unit, Depends(allow(Role.CARDHOLDER, Role.BANK))]
+) -> Response:
     """Change the PIN; 403 pin_incorrect for a wrong old PIN (it counts toward the lock)."""
     service.change_pin(unit, card_no, body.old_pin, body.new_pin)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/cards/{card_no}/pin/unlock")
-def unlock_pin(card_no: str, unit: Annotated[Unit, Depends(allow(Role.CLERK, Role.BANK))],
-               _: Annotated[Empty | None, Body()] = None) -> CardRead:
+def unlock_pin(
+    card_no: str,
+    unit: Annotated[Unit, Depends(allow(Role.CLERK, Role.BANK))],
+    _: Annotated[Empty | None, Body()] = None,
+) -> CardRead:
     """Clear a PIN lock."""
     return card_read(service.unlock_pin(unit, card_no))

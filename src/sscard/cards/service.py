@@ -76,33 +76,43 @@ def find_card(unit: Unit, card_no: str, *, for_update: bool = False) -> Card:
     return card
 
 
-def transition(unit: Unit, card: Card, event: CardEvent, *, reason: str, channel: str | None,
-               refusal_code: str) -> CardStatus:
+def transition(
+    unit: Unit, card: Card, event: CardEvent, *, reason: str, channel: str | None, refusal_code: str
+) -> CardStatus:
     """Move a card along one arrow of the table and record it; 409 refusal_code."""
     current = CardStatus(card.status)
     try:
         target = next_status(current, event, activated=card.activated_at is not None)
     except TransitionRefused as exc:
-        raise Conflict(refusal_code, str(exc), status=current.value) from exc
+        raise Conflict(refusal_code, str(exc), card_status=current.value) from exc
     card.status, card.status_changed_at = target.value, unit.now
     _record(unit, card, current, target, reason=reason, channel=channel)
     return target
 
 
-def _record(unit: Unit, card: Card, source: CardStatus | None, target: CardStatus, *,
-            reason: str, channel: str | None) -> None:
-    unit.session.add(CardTransition(
-        card_id=card.id, from_status=source.value if source else None, to_status=target.value,
-        reason=reason, channel=channel, actor=unit.actor.subject, at=unit.now,
-    ))
+def _record(
+    unit: Unit, card: Card, source: CardStatus | None, target: CardStatus, *, reason: str, channel: str | None
+) -> None:
+    unit.session.add(
+        CardTransition(
+            card_id=card.id,
+            from_status=source.value if source else None,
+            to_status=target.value,
+            reason=reason,
+            channel=channel,
+            actor=unit.actor.subject,
+            at=unit.now,
+        )
+    )
     unit.session.flush()
 
 
 def activate(unit: Unit, card_no: str, pin: str) -> Card:
     """Activate an unactivated card with the PIN its holder chose (R-CARD-1)."""
     card = find_card(unit, card_no, for_update=True)
-    transition(unit, card, CardEvent.ACTIVATE, reason="activated", channel=_channel(unit),
-               refusal_code="card_not_activatable")
+    transition(
+        unit, card, CardEvent.ACTIVATE, reason="activated", channel=_channel(unit), refusal_code="card_not_activatable"
+    )
     card.pin_hash = unit.runtime.pins.hash(card.card_no, pin)
     card.pin_failures, card.pin_locked_at, card.activated_at = 0, None, unit.now
     unit.audit("card.activate", ("card", card.card_no), card.region_code)
@@ -124,8 +134,7 @@ def verify_pin(unit: Unit, card: Card, pin: str) -> None:
         card.pin_locked_at = unit.now
         unit.audit("card.pin_lock", ("card", card.card_no), card.region_code, failures=attempt.failures)
     if not attempt.correct:
-        error = Refused("pin_incorrect", "the PIN is incorrect",
-                        tries_left=max(max_tries - attempt.failures, 0))
+        error = Refused("pin_incorrect", "the PIN is incorrect", tries_left=max(max_tries - attempt.failures, 0))
         error.keep_changes = True
         raise error
 

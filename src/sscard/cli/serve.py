@@ -18,7 +18,7 @@ from sscard.settings import Settings
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-    demo: Annotated[bool, typer.Option("--demo", help="load demo data; allows running without a secret")] = False,
+    demo: Annotated[bool, typer.Option("--demo", help="load demo data; allows running without a secret")] = False,  # noqa: FBT002
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")] = "INFO",
 ) -> None:
     """Serve the API (and /docs) on HOST:PORT."""
@@ -33,5 +33,12 @@ def serve(
     rt.engine.dispose()
     base = f"http://{host}:{port}"
     console.print(f"sscard on [bold]{base}[/] — sign in at [bold]{base}/docs[/] (Authorize), API under {base}/v1")
-    uvicorn.run("sscard.app:create_app", factory=True, host=host, port=port, log_config=None,
-                access_log=False, proxy_headers=False)
+    uvicorn.run(
+        "sscard.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+    )

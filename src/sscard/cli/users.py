@@ -25,8 +25,9 @@ def create(
     region: Annotated[str, typer.Option(help="the region scope; 000000 is national")] = NATIONAL,
     bank: Annotated[str | None, typer.Option(help="a bank user's bank code")] = None,
     person_id: Annotated[int | None, typer.Option(help="a cardholder's person")] = None,
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True,
-                                          envvar="SSCARD_NEW_USER_PASSWORD")] = "",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, envvar="SSCARD_NEW_USER_PASSWORD")
+    ] = "",
 ) -> None:
     """Create a login (the password is asked for, or read from SSCARD_NEW_USER_PASSWORD)."""
     rt = load_runtime()

@@ -45,13 +45,20 @@ class TerminalCreated(Out):
 def register_institution(body: InstitutionCreate, unit: Annotated[Unit, Depends(allow(Role.ADMIN))]) -> InstitutionRead:
     """Register a hospital or pharmacy."""
     row = service.register_institution(unit, service.NewInstitution(**body.model_dump()))
-    return InstitutionRead(institution_id=row.id, name=row.name, kind=row.kind, region=row.region_code,
-                           designated=row.designated, created_at=row.created_at)
+    return InstitutionRead(
+        institution_id=row.id,
+        name=row.name,
+        kind=row.kind,
+        region=row.region_code,
+        designated=row.designated,
+        created_at=row.created_at,
+    )
 
 
 @router.post("/institutions/{institution_id}/terminals", status_code=status.HTTP_201_CREATED)
-def add_terminal(institution_id: int, unit: Annotated[Unit, Depends(allow(Role.ADMIN))],
-                 _: Annotated[Empty | None, Body()] = None) -> TerminalCreated:
+def add_terminal(
+    institution_id: int, unit: Annotated[Unit, Depends(allow(Role.ADMIN))], _: Annotated[Empty | None, Body()] = None
+) -> TerminalCreated:
     """Add a POS terminal; its client secret is in this response only."""
     terminal, secret = service.add_terminal(unit, institution_id)
     return TerminalCreated(terminal_id=terminal.terminal_id, client_secret=secret, institution_id=institution_id)

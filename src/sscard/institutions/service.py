@@ -31,12 +31,18 @@ def register_institution(unit: Unit, new: NewInstitution) -> Institution:
     """Register a hospital or pharmacy in the admin's scope."""
     get_region(unit.session, new.region)
     unit.actor.require_region(new.region)
-    institution = Institution(name=new.name.strip(), kind=new.kind, region_code=new.region,
-                              designated=new.designated, created_at=unit.now)
+    institution = Institution(
+        name=new.name.strip(), kind=new.kind, region_code=new.region, designated=new.designated, created_at=unit.now
+    )
     unit.session.add(institution)
     unit.session.flush()
-    unit.audit("institution.register", ("institution", institution.id), institution.region_code,
-               kind=new.kind, designated=new.designated)
+    unit.audit(
+        "institution.register",
+        ("institution", institution.id),
+        institution.region_code,
+        kind=new.kind,
+        designated=new.designated,
+    )
     return institution
 
 
@@ -49,20 +55,26 @@ def find_institution(unit: Unit, institution_id: int) -> Institution:
     return institution
 
 
-def add_terminal(unit: Unit, institution_id: int, *, credentials: tuple[str, str] | None = None,
-                 ) -> tuple[Terminal, str]:
+def add_terminal(
+    unit: Unit,
+    institution_id: int,
+    *,
+    credentials: tuple[str, str] | None = None,
+) -> tuple[Terminal, str]:
     """A new terminal and its client secret, which is shown this once and kept hashed.
 
     `credentials` fixes the client id and secret instead of drawing them (the demo).
     """
     institution = find_institution(unit, institution_id)
     terminal_id, secret = credentials or (f"trm_{secrets.token_hex(8)}", secrets.token_urlsafe(32))
-    terminal = Terminal(terminal_id=terminal_id, institution_id=institution.id,
-                        secret_hash=_digest(secret), created_at=unit.now)
+    terminal = Terminal(
+        terminal_id=terminal_id, institution_id=institution.id, secret_hash=_digest(secret), created_at=unit.now
+    )
     unit.session.add(terminal)
     unit.session.flush()
-    unit.audit("terminal.create", ("terminal", terminal.terminal_id), institution.region_code,
-               institution_id=institution.id)
+    unit.audit(
+        "terminal.create", ("terminal", terminal.terminal_id), institution.region_code, institution_id=institution.id
+    )
     return terminal, secret
 
 
@@ -73,8 +85,12 @@ def authenticate_terminal(session: Session, client_id: str, client_secret: str) 
     ).one_or_none()
     if row is None or not hmac.compare_digest(row.Terminal.secret_hash, _digest(client_secret)):
         return None
-    return Principal(subject=row.Terminal.terminal_id, role=Role.TERMINAL,
-                     region=row.Institution.region_code, institution_id=row.Institution.id)
+    return Principal(
+        subject=row.Terminal.terminal_id,
+        role=Role.TERMINAL,
+        region=row.Institution.region_code,
+        institution_id=row.Institution.id,
+    )
 
 
 def _digest(secret: str) -> str:

@@ -46,13 +46,11 @@ def check_character(first17: str) -> str:
     """Compute the MOD 11-2 check character for the first 17 digits."""
     if not _FIRST17.fullmatch(first17):
         raise InvalidIdNumber("format", "the check character needs exactly 17 digits")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS, strict=True))
     return _CHECK_CHARACTERS[total % 11]
 
 
-def parse_id_number(
-    raw: str, *, today: date, known_provinces: Collection[str]
-) -> IdNumber:
+def parse_id_number(raw: str, *, today: date, known_provinces: Collection[str]) -> IdNumber:
     """Validate an identity number and return its parts, or raise InvalidIdNumber."""
     value = _normalise(raw)
     _check_shape(value)
@@ -84,21 +82,15 @@ def _normalise(raw: str) -> str:
 
 def _check_shape(value: str) -> None:
     if not _SHAPE.fullmatch(value):
-        raise InvalidIdNumber(
-            "format", "an identity number is 17 digits followed by a digit or X"
-        )
+        raise InvalidIdNumber("format", "an identity number is 17 digits followed by a digit or X")
 
 
 def _check_region(address_code: str, known_provinces: Collection[str]) -> None:
     province_prefixes = {code[:2] for code in known_provinces}
     if address_code[:2] not in province_prefixes:
-        raise InvalidIdNumber(
-            "region", f"address code {address_code} is in no known province"
-        )
+        raise InvalidIdNumber("region", f"address code {address_code} is in no known province")
     if address_code.endswith("0000"):
-        raise InvalidIdNumber(
-            "region", f"address code {address_code} names a province, not a place"
-        )
+        raise InvalidIdNumber("region", f"address code {address_code} names a province, not a place")
 
 
 def _birth_date(digits: str, today: date) -> date:
@@ -106,9 +98,7 @@ def _birth_date(digits: str, today: date) -> date:
     try:
         born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
     except ValueError:
-        raise InvalidIdNumber(
-            "birth_date", "the birth date is not a calendar date"
-        ) from None
+        raise InvalidIdNumber("birth_date", "the birth date is not a calendar date") from None
     if born < _EARLIEST_BIRTH_DATE:
         raise InvalidIdNumber("birth_date", "the birth date is before 1900")
     if born > today:
@@ -119,9 +109,7 @@ def _birth_date(digits: str, today: date) -> date:
 def _check_check_character(value: str) -> None:
     expected = check_character(value[:17])
     if value[17] != expected:
-        raise InvalidIdNumber(
-            "check_digit", f"check character should be {expected}, not {value[17]}"
-        )
+        raise InvalidIdNumber("check_digit", f"check character should be {expected}, not {value[17]}")
 
 
 def _sex(sequence: str) -> Sex:

@@ -10,7 +10,9 @@ MIN_LENGTH, MAX_LENGTH = 2, 40
 # uses U+00B7, but people type the bullet, the katakana dot or the full-width one.
 MIDDLE_DOT = "\u00b7"
 DOT_LOOKALIKES = str.maketrans(dict.fromkeys("\u2022\u30fb\uff65\u2027\u2219", MIDDLE_DOT))
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# CJK Unified Ideographs, Extension A, Compatibility, and Extensions B to I
+# (U+20000–U+323AF); rare characters in names are why the extensions exist.
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
 NAME_PATTERN = re.compile(rf"\A[{_HAN}]+(?:{MIDDLE_DOT}[{_HAN}]+)*\Z")
 
 

@@ -25,9 +25,16 @@ def person_read(unit: Unit, person: Person, *, with_cards: bool = True) -> Perso
     id_number = person.id_number if unit.actor.sees_full_id_number() else mask_id_number(person.id_number)
     cards = [card_read(c) for c in cards_of(unit, person.id)] if with_cards else []
     return PersonRead(
-        person_id=person.id, id_number=id_number, name=person.name, region=person.region_code,
-        scheme=person.scheme, unit_name=person.unit_name, phone=person.phone,
-        balance=service.balance_of(unit, person.id), created_at=person.created_at, cards=cards,
+        person_id=person.id,
+        id_number=id_number,
+        name=person.name,
+        region=person.region_code,
+        scheme=person.scheme,
+        unit_name=person.unit_name,
+        phone=person.phone,
+        balance=service.balance_of(unit, person.id),
+        created_at=person.created_at,
+        cards=cards,
     )
 
 
@@ -45,8 +52,9 @@ def get_person(person_id: int, unit: Annotated[Unit, Depends(STAFF_OR_SELF)]) ->
 
 
 @router.post("/persons/{person_id}/deposits", status_code=status.HTTP_201_CREATED)
-def deposit(person_id: int, body: DepositCreate,
-            unit: Annotated[Unit, Depends(allow(Role.ADMIN, Role.BANK))]) -> BalanceRead:
+def deposit(
+    person_id: int, body: DepositCreate, unit: Annotated[Unit, Depends(allow(Role.ADMIN, Role.BANK))]
+) -> BalanceRead:
     """Credit the personal account."""
     return BalanceRead(balance=service.deposit(unit, person_id, body.amount, body.memo))
 
@@ -60,5 +68,6 @@ def postings(
 ) -> PostingPage:
     """The account's postings, newest first."""
     page, after = service.postings_page(unit, person_id, cursor, limit)
-    return PostingPage(items=[PostingRead.model_validate(p) for p in page],
-                       next=str(after) if after is not None else None)
+    return PostingPage(
+        items=[PostingRead.model_validate(p) for p in page], next=str(after) if after is not None else None
+    )

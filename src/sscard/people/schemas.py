@@ -30,7 +30,7 @@ class PersonRead(Out):
     phone: str | None
     balance: Fen
     created_at: datetime
-    cards: list[CardRead] = []
+    cards: list[CardRead] = Field(default_factory=list)
 
 
 class DepositCreate(Body):

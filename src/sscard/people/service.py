@@ -110,23 +110,29 @@ def balance_of(unit: Unit, person_id: int) -> int:
     return unit.session.scalars(select(Account.balance).where(Account.person_id == person_id)).one()
 
 
-def post(unit: Unit, person_id: int, amount: int, kind: PostingKind, *, ref: str | None = None,
-         memo: str | None = None) -> Posting:
+def post(
+    unit: Unit, person_id: int, amount: int, kind: PostingKind, *, ref: str | None = None, memo: str | None = None
+) -> Posting:
     """Move money on a personal account under its row lock (R-ACC-1).
 
     The account row is read FOR UPDATE, so concurrent postings to one account queue
     and each sees the balance the previous one left; 402 insufficient_balance.
     """
-    account = unit.session.scalars(
-        select(Account).where(Account.person_id == person_id).with_for_update()
-    ).one()
+    account = unit.session.scalars(select(Account).where(Account.person_id == person_id).with_for_update()).one()
     try:
         account.balance = apply_posting(account.balance, amount)
     except InsufficientBalance as exc:
         raise Declined("insufficient_balance", str(exc), balance=exc.balance) from exc
     account.updated_at = unit.now
-    posting = Posting(person_id=person_id, amount=amount, balance_after=account.balance,
-                      kind=kind.value, ref=ref, memo=memo, at=unit.now)
+    posting = Posting(
+        person_id=person_id,
+        amount=amount,
+        balance_after=account.balance,
+        kind=kind.value,
+        ref=ref,
+        memo=memo,
+        at=unit.now,
+    )
     unit.session.add(posting)
     unit.session.flush()
     return posting
@@ -145,9 +151,7 @@ def deposit(unit: Unit, person_id: int, amount: int, memo: str | None) -> int:
 def _require_account_bank(unit: Unit, person: Person) -> None:
     # R-REP-6: the account's money is held at the bank of the person's card, so only
     # that bank credits it.
-    bank = unit.session.scalar(
-        select(Card.bank).where(Card.person_id == person.id, Card.status.in_(LIVE))
-    )
+    bank = unit.session.scalar(select(Card.bank).where(Card.person_id == person.id, Card.status.in_(LIVE)))
     if bank is None or bank != unit.actor.bank:
         raise Forbidden("this person's account is not held at your bank")
 

@@ -217,13 +217,10 @@ _MIANYANG: tuple[tuple[str, str], ...] = (
 )
 
 BUILTIN_REGIONS: tuple[Region, ...] = tuple(
-    Region(code, name)
-    for code, name in (*_PROVINCES, *_BEIJING, *_ZHANGJIAKOU, *_MIANYANG)
+    Region(code, name) for code, name in (*_PROVINCES, *_BEIJING, *_ZHANGJIAKOU, *_MIANYANG)
 )
 
-PROVINCE_CODES: frozenset[str] = frozenset(
-    region.code for region in BUILTIN_REGIONS if region.level is Level.province
-)
+PROVINCE_CODES: frozenset[str] = frozenset(region.code for region in BUILTIN_REGIONS if region.level is Level.province)
 
 
 # Published tables separate code and name by a tab, a comma or plain spaces.
@@ -260,10 +257,7 @@ def parse_gbt2260(lines: Iterable[str]) -> list[Region]:
             names_by_code[region.code] = region.name
             regions.append(region)
         elif known_name != region.name:
-            raise ValueError(
-                f"line {number}: code {region.code} is already named"
-                f" {known_name!r}, not {region.name!r}"
-            )
+            raise ValueError(f"line {number}: code {region.code} is already named {known_name!r}, not {region.name!r}")
     return regions
 
 

@@ -47,9 +47,7 @@ def policy_for(session: Session, code: str) -> rules.Policy:
     chain = lineage(code)
     rows = {
         row.region_code: row.overrides
-        for row in session.scalars(
-            select(RegionPolicyRow).where(RegionPolicyRow.region_code.in_(chain))
-        )
+        for row in session.scalars(select(RegionPolicyRow).where(RegionPolicyRow.region_code.in_(chain)))
     }
     return rules.resolve([(c, rows.get(c, {})) for c in chain])
 

@@ -96,8 +96,7 @@ def _chown_to(path: Path, user: str) -> None:
         entry = pwd.getpwnam(user)
     except KeyError:
         raise RuntimeError(
-            f"running as root requires the {user!r} system user "
-            "(created by Debian's postgresql package)"
+            f"running as root requires the {user!r} system user (created by Debian's postgresql package)"
         ) from None
     os.chown(path, entry.pw_uid, entry.pw_gid)
 
