@@ -1,0 +1,40 @@
+# sscard — `make help` lists the targets.
+.DEFAULT_GOAL := help
+SHELL := bash
+UV_VERSION := 0.13.9
+VENV := .venv
+UV := $(VENV)/bin/uv
+
+.PHONY: help install run test lint migrations-check ci clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(UV):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet uv==$(UV_VERSION)
+
+install: $(UV) ## install the locked dependencies into .venv
+	$(UV) sync --frozen --quiet
+
+run: install ## serve the product on SQLite with demo data at http://127.0.0.1:8000
+	$(VENV)/bin/sscard serve --demo
+
+test: install ## run every test (PostgreSQL ones too, when PostgreSQL is installed)
+	$(VENV)/bin/pytest
+
+lint: install ## ruff, formatting and mypy (strict)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/mypy
+	$(VENV)/bin/mypy tests
+
+migrations-check: install ## `alembic check`: the migrations match the models
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	export SSCARD_DATABASE_URL="sqlite:///$$dir/check.db" && \
+	$(VENV)/bin/alembic upgrade head && $(VENV)/bin/alembic check
+
+ci: lint migrations-check test ## what .ci/run runs after installing PostgreSQL
+
+clean: ## remove the virtualenv, caches and the demo database
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
