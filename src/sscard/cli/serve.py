@@ -24,8 +24,8 @@ def serve(
     """Serve the API (and /docs) on HOST:PORT."""
     if demo:
         os.environ["SSCARD_DEMO"] = "true"  # the app factory reads its settings from here
-    configure_logging(log_level.upper())
     rt = load_runtime(Settings())
+    configure_logging(log_level.upper())
     prepare_database(rt)
     if demo:
         demo_data.load(rt)

@@ -1,0 +1,5 @@
+"""`python -m sscard.cli`."""
+
+from sscard.cli.main import app
+
+app()

@@ -1,0 +1,116 @@
+"""The `sscard` command: demo data, users, migrations and the server itself."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2
+import pytest
+from typer.testing import CliRunner
+
+from sscard.cli.main import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the commands at a fresh SQLite file and ./var in a temp dir."""
+    monkeypatch.setenv("SSCARD_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SSCARD_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("SSCARD_PASSWORD_HASH_PROFILE", "CHEAPEST")
+    monkeypatch.delenv("SSCARD_SECRET_KEY", raising=False)
+    monkeypatch.delenv("SSCARD_DEMO", raising=False)
+    return tmp_path
+
+
+def test_demo_loads_once_and_prints_the_logins(sqlite_env: Path) -> None:
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "demo data loaded" in first.output
+    assert "clerk.beijing" in first.output
+    assert "trm_demo_pharmacy" in first.output
+    second = runner.invoke(app, ["demo"])
+    assert second.exit_code == 0, second.output
+    assert "already there" in second.output
+
+
+def test_db_upgrade_then_users_create(sqlite_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    upgraded = runner.invoke(app, ["db", "upgrade"])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "up to date" in upgraded.output
+    monkeypatch.setenv("SSCARD_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("SSCARD_NEW_USER_PASSWORD", "a long password")
+    created = runner.invoke(app, ["users", "create", "clerk.haidian", "--role", "clerk", "--region", "110108"])
+    assert created.exit_code == 0, created.output
+    assert "clerk.haidian" in created.output
+    again = runner.invoke(app, ["users", "create", "clerk.haidian", "--role", "clerk", "--region", "110108"])
+    assert again.exit_code == 1
+    assert "user_exists" in again.output
+
+
+def test_serve_refuses_to_start_without_a_secret(sqlite_env: Path) -> None:
+    result = runner.invoke(app, ["serve", "--port", "1"])
+    assert result.exit_code == 2
+    assert "SSCARD_SECRET_KEY" in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def demo_server(sqlite_env: Path) -> Iterator[str]:
+    """`sscard serve --demo` in its own process, as the README runs it."""
+    port = free_port()
+    log = sqlite_env / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sscard.cli", "serve", "--demo", "--port", str(port)],
+            cwd=sqlite_env,
+            env=os.environ.copy(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_until_healthy(base, process, log)
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
+
+
+def wait_until_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the server exited:\n{log.read_text()}")
+        try:
+            if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx2.TransportError:
+            time.sleep(0.2)
+    pytest.fail("the server did not become healthy in 60 s")
+
+
+def test_the_demo_server_signs_in_a_clerk_who_sees_a_demo_person(demo_server: str) -> None:
+    token = httpx2.post(
+        f"{demo_server}/v1/auth/token",
+        data={"grant_type": "password", "username": "clerk.beijing", "password": "sscard-demo"},
+    )
+    assert token.status_code == 200, token.text
+    headers = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    person = httpx2.get(f"{demo_server}/v1/persons/1", headers=headers)
+    assert person.status_code == 200
+    assert person.json()["name"] == "李秀英"
+    assert person.json()["cards"][0]["status"] == "active"
+    assert person.json()["balance"] > 0
