@@ -68,6 +68,22 @@ class Api:
         assert response.status_code == 201, response.text
         return int(response.json()["balance"])
 
+    def report_loss(self, card_no: str, kind: str = "provisional", **fields: Any) -> dict[str, Any]:
+        """A loss report at the counter (written when provisional); expects 201."""
+        body = {"kind": kind, "channel": "written" if kind == "provisional" else "counter"} | fields
+        if kind == "formal" and "documents" not in fields:
+            body["documents"] = ["resident_id_card", "employer_certificate"]
+        response = self.client.post(f"/v1/cards/{card_no}/loss-reports", json=body, headers=self.clerk)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    def replace(self, card_no: str, reason: str = "lost", **fields: Any) -> dict[str, Any]:
+        """Apply for a replacement at the counter; expects 201."""
+        body = {"reason": reason, "documents": ["resident_id_card", "photo"]} | fields
+        response = self.client.post(f"/v1/cards/{card_no}/replacements", json=body, headers=self.clerk)
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
     def holder(self, person: dict[str, Any]) -> dict[str, str]:
         """Headers for the cardholder who is this person."""
         return self.headers(Role.CARDHOLDER, person["region"], person_id=person["person_id"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +21,8 @@ from sscard.cards.routes import router as cards_router
 from sscard.db import transaction
 from sscard.http import RequestMiddleware, install_error_handlers, runtime
 from sscard.institutions.routes import router as institutions_router
+from sscard.jobs import run_forever
+from sscard.loss.routes import router as loss_router
 from sscard.migrate import upgrade
 from sscard.people.routes import router as people_router
 from sscard.policy.routes import router as policy_router
@@ -50,13 +54,20 @@ def create_app(settings: Settings | None = None, *, rt: Runtime | None = None, p
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if prepare:
             prepare_database(rt)
+        interval = rt.settings.jobs_interval_seconds
+        scheduler = asyncio.create_task(run_forever(rt, interval)) if prepare and interval else None
         yield
+        if scheduler is not None:
+            scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scheduler
 
     app = FastAPI(title="sscard", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.runtime = rt
     app.add_middleware(RequestMiddleware)
     install_error_handlers(app)
-    for router in (auth_router, policy_router, people_router, cards_router, institutions_router, audit_router):
+    routers = (auth_router, policy_router, people_router, cards_router, loss_router, institutions_router, audit_router)
+    for router in routers:
         app.include_router(router)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
     app.add_api_route("/metrics", metrics, methods=["GET"], tags=["ops"], include_in_schema=False)

@@ -9,5 +9,6 @@ def load_all() -> None:
     import sscard.auth.models
     import sscard.cards.models
     import sscard.institutions.models
+    import sscard.loss.models
     import sscard.people.models
     import sscard.policy.models  # noqa: F401

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     admin_user: str | None = None
     admin_password: SecretStr | None = None
     token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    # How often `serve` runs the scheduled jobs (R-LOSS-5 releases); 0 turns them off.
+    jobs_interval_seconds: float = Field(default=60, ge=0)
     # Argon2 parameters: the library's RFC 9106 low-memory profile unless a test asks
     # for the cheapest one (hashing cost is not what the tests are about).
     password_hash_profile: str = "RFC_9106_LOW_MEMORY"  # noqa: S105 (a profile name)

@@ -116,3 +116,10 @@ def test_only_an_admin_in_scope_sets_policy(api: Api) -> None:
     assert outside.json()["code"] == "out_of_region"
     terminal = api.call("GET", "/v1/regions/110000/policy", api.headers(Role.TERMINAL, "110105"))
     assert terminal.status_code == 403
+
+
+def test_a_malformed_region_code_is_404_not_a_server_error(api: Api) -> None:
+    for method in ("GET", "PUT"):
+        response = api.call(method, "/v1/regions/abc/policy", api.admin, json={"pin_max_tries": 4})
+        assert response.status_code == 404
+        assert response.json()["code"] == "not_found"

@@ -42,6 +42,8 @@ class Card(Base):
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the current loss began (the first report not since lifted); R-LOSS-5, R-LIA.
+    lost_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replaced_by: Mapped[str | None] = mapped_column(String(16))
     replacement_for: Mapped[str | None] = mapped_column(String(16))
 

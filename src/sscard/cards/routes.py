@@ -11,6 +11,7 @@ from sscard.cards import service
 from sscard.cards.models import Card, CardTransition
 from sscard.cards.schemas import Activation, CardHistory, CardIssue, CardRead, Empty, PinChange, TransitionRead
 from sscard.http import allow
+from sscard.loss.replacement import on_card_activated
 from sscard.unit import Unit
 
 router = APIRouter(prefix="/v1", tags=["cards"])
@@ -63,7 +64,9 @@ def activate_card(
     card_no: str, body: Activation, unit: Annotated[Unit, Depends(allow(Role.CLERK, Role.BANK, Role.CARDHOLDER))]
 ) -> CardRead:
     """Activate the card with a six-digit PIN."""
-    return card_read(service.activate(unit, card_no, body.pin))
+    card = service.activate(unit, card_no, body.pin)
+    on_card_activated(unit, card)  # a replacement card's balance may now move (R-REP-6)
+    return card_read(card)
 
 
 @router.put("/cards/{card_no}/pin", status_code=status.HTTP_204_NO_CONTENT)

@@ -30,7 +30,7 @@ def issue_card(unit: Unit, person_id: int, bank: str) -> Card:
     if live_card(unit, person.id) is not None:
         raise Conflict("card_exists", "this person already has a card; a lost or damaged one is replaced")
     card = Card(
-        card_no=make_card_no(person.region_code, _next_serial(unit, person.region_code)),
+        card_no=reserve_card_no(unit, person.region_code),
         person_id=person.id,
         region_code=person.region_code,
         bank=bank,
@@ -40,9 +40,14 @@ def issue_card(unit: Unit, person_id: int, bank: str) -> Card:
     )
     unit.session.add(card)
     unit.session.flush()
-    _record(unit, card, None, CardStatus.UNACTIVATED, reason="issued", channel="counter")
+    record_transition(unit, card, None, CardStatus.UNACTIVATED, reason="issued", channel="counter")
     unit.audit("card.issue", ("card", card.card_no), card.region_code, bank=bank, person_id=person.id)
     return card
+
+
+def reserve_card_no(unit: Unit, region: str) -> str:
+    """The next card number of a region; never handed out again (R-REP-5)."""
+    return make_card_no(region, _next_serial(unit, region))
 
 
 def _next_serial(unit: Unit, region: str) -> int:
@@ -86,13 +91,14 @@ def transition(
     except TransitionRefused as exc:
         raise Conflict(refusal_code, str(exc), card_status=current.value) from exc
     card.status, card.status_changed_at = target.value, unit.now
-    _record(unit, card, current, target, reason=reason, channel=channel)
+    record_transition(unit, card, current, target, reason=reason, channel=channel)
     return target
 
 
-def _record(
+def record_transition(
     unit: Unit, card: Card, source: CardStatus | None, target: CardStatus, *, reason: str, channel: str | None
 ) -> None:
+    """Append one arrow to the card's history (GET …/history)."""
     unit.session.add(
         CardTransition(
             card_id=card.id,

@@ -34,11 +34,15 @@ def check_amount(amount: object) -> int:
     return amount
 
 
-def apply_posting(balance: int, amount: int) -> int:
-    """The balance after a posting; a credit is positive, a debit negative."""
+def apply_posting(balance: int, amount: int, held: int = 0) -> int:
+    """The balance after a posting; a credit is positive, a debit negative.
+
+    A debit may not reach into `held` money (R-REP-6: the old card's balance waiting
+    for its transfer), nor below zero.
+    """
     after = balance + check_amount(amount)
-    if after < 0:
-        raise InsufficientBalance(balance, amount)
+    if amount < 0 and after < max(held, 0):
+        raise InsufficientBalance(balance - held, amount)
     return after
 
 

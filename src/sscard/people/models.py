@@ -29,10 +29,16 @@ class Account(Base):
     """The personal medical account (R-ACC-1); its row is the lock for money moves."""
 
     __tablename__ = "accounts"
-    __table_args__ = (CheckConstraint("balance >= 0", name="balance_not_negative"),)
+    __table_args__ = (
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+        CheckConstraint("held >= 0 AND held <= balance", name="held_within_balance"),
+    )
 
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
     balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    # R-REP-6: money still held at the old card's bank, counted in the balance but not
+    # spendable until the transfer to the new card.
+    held: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

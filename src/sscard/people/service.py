@@ -120,7 +120,7 @@ def post(
     """
     account = unit.session.scalars(select(Account).where(Account.person_id == person_id).with_for_update()).one()
     try:
-        account.balance = apply_posting(account.balance, amount)
+        account.balance = apply_posting(account.balance, amount, account.held)
     except InsufficientBalance as exc:
         raise Declined("insufficient_balance", str(exc), balance=exc.balance) from exc
     account.updated_at = unit.now

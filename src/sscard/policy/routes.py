@@ -1,11 +1,12 @@
-"""Region policy routes."""
+"""Region policy and working-day calendar routes."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
-from pydantic import Field, StrictInt
+from fastapi import APIRouter, Depends, Query, Response, status
+from pydantic import Field, StrictBool, StrictInt
 
 from sscard.auth.roles import Role
 from sscard.http import allow
@@ -87,3 +88,54 @@ def put_policy(code: str, body: PolicyUpdate, unit: Annotated[Unit, Depends(allo
     if body.fees is not None:
         document["fees"] = body.fees.model_dump(exclude_unset=True)
     return policy_read(service.update_policy(unit, code, document))
+
+
+class CalendarDayRead(Out):
+    date: date
+    working: bool
+    source: str = Field(description=f'"{service.OFFICIAL}", or the code of the region whose own entry is in force')
+    note: str | None
+
+
+class CalendarRead(Out):
+    region: str
+    days: list[CalendarDayRead]
+
+
+class CalendarDaySet(Body):
+    """A region's own working day (true) or day off (false), with the reason."""
+
+    working: StrictBool
+    note: Annotated[str, Field(max_length=100)] = ""
+
+
+def calendar_day_read(day: service.CalendarDay) -> CalendarDayRead:
+    """The API view of one calendar day."""
+    return CalendarDayRead(date=day.day, working=day.working, source=day.source, note=day.note)
+
+
+@router.get("/regions/{code}/calendar")
+def get_calendar(
+    code: str,
+    start: Annotated[date, Query(alias="from")],
+    end: Annotated[date, Query(alias="to")],
+    unit: Annotated[Unit, Depends(STAFF)],
+) -> CalendarRead:
+    """Each day from `from` to `to` in a region: worked or not, and whose calendar says so."""
+    days = service.calendar_days(unit.session, code, start, end)
+    return CalendarRead(region=code, days=[calendar_day_read(day) for day in days])
+
+
+@router.put("/regions/{code}/calendar/{day}")
+def put_calendar_day(
+    code: str, day: date, body: CalendarDaySet, unit: Annotated[Unit, Depends(allow(Role.ADMIN))]
+) -> CalendarDayRead:
+    """Make a day a working day or a day off in a region and the regions under it."""
+    return calendar_day_read(service.set_day(unit, code, day, body.working, body.note))
+
+
+@router.delete("/regions/{code}/calendar/{day}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_calendar_day(code: str, day: date, unit: Annotated[Unit, Depends(allow(Role.ADMIN))]) -> Response:
+    """Remove a region's own entry for a day, so it inherits again."""
+    service.clear_day(unit, code, day)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

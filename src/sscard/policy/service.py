@@ -1,7 +1,9 @@
-"""Regions and region policy in the database."""
+"""Regions, region policy and regions' working-day calendars in the database."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -9,10 +11,13 @@ from sqlalchemy.orm import Session
 
 from sscard.errors import Invalid, NotFound
 from sscard.policy import rules
-from sscard.policy.models import RegionPolicyRow, RegionRow
+from sscard.policy.calendar import WorkingCalendar, official_is_working_day
+from sscard.policy.models import RegionDay, RegionPolicyRow, RegionRow
 from sscard.policy.regions import BUILTIN_REGIONS, NATIONAL, Region, is_region_code, level_of, lineage
 
 NATION = Region(NATIONAL, "全国")
+OFFICIAL = "official"
+MAX_CALENDAR_DAYS = 400
 
 if TYPE_CHECKING:
     from sscard.unit import Unit
@@ -54,15 +59,13 @@ def policy_for(session: Session, code: str) -> rules.Policy:
 
 def read_policy(session: Session, code: str) -> rules.Policy:
     """GET …/policy: a known region's policy (404 for an unknown one)."""
-    if not is_region_code(code) or session.get(RegionRow, code) is None:
-        raise NotFound(f"no region {code}")
+    _known_region(session, code)
     return policy_for(session, code)
 
 
 def update_policy(unit: Unit, code: str, document: dict[str, Any]) -> rules.Policy:
     """PUT …/policy: set the fields given on this region; null clears (inherit)."""
-    unit.actor.require_region(code)
-    read_policy(unit.session, code)
+    _writable_region(unit, code)
     row = unit.session.get(RegionPolicyRow, code)
     current = row.overrides if row else {}
     try:
@@ -76,3 +79,101 @@ def update_policy(unit: Unit, code: str, document: dict[str, Any]) -> rules.Poli
     unit.session.flush()
     unit.audit("policy.update", ("region", code), code, changes=document)
     return policy_for(unit.session, code)
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarDay:
+    """One day as a region sees it: worked or not, and who decided (OFFICIAL or a region code)."""
+
+    day: date
+    working: bool
+    source: str
+    note: str | None
+
+
+def calendar_for(session: Session, region_code: str) -> WorkingCalendar:
+    """The working-day calendar in force for a region (R-REP-3): its lineage's own days."""
+    rows = _lineage_days(session, region_code)
+    return WorkingCalendar({day: row.working for day, row in rows.items()})
+
+
+def calendar_days(session: Session, code: str, start: date, end: date) -> list[CalendarDay]:
+    """GET …/calendar: every day from `start` to `end` inclusive (404 for an unknown region)."""
+    _known_region(session, code)
+    count = _days_in_range(start, end)
+    rows = _lineage_days(session, code, start, end)
+    days = (start + timedelta(days=offset) for offset in range(count))
+    return [_calendar_day(day, rows.get(day)) for day in days]
+
+
+def set_day(unit: Unit, code: str, day: date, working: bool, note: str) -> CalendarDay:
+    """PUT …/calendar/{day}: make a day a working day or a day off in this region."""
+    _writable_region(unit, code)
+    row = unit.session.get(RegionDay, (code, day))
+    if row is None:
+        row = RegionDay(region_code=code, day=day)
+        unit.session.add(row)
+    row.working, row.note = working, note
+    row.updated_at, row.updated_by = unit.now, unit.actor.subject
+    unit.session.flush()
+    unit.audit("calendar.set", ("region", code), code, day=day.isoformat(), working=working, note=note)
+    return _calendar_day(day, row)
+
+
+def clear_day(unit: Unit, code: str, day: date) -> None:
+    """DELETE …/calendar/{day}: the day follows the parent regions or the official calendar again."""
+    _writable_region(unit, code)
+    row = unit.session.get(RegionDay, (code, day))
+    if row is None:
+        raise NotFound(f"region {code} has no entry of its own for {day.isoformat()}")
+    unit.session.delete(row)
+    unit.session.flush()
+    unit.audit("calendar.clear", ("region", code), code, day=day.isoformat())
+
+
+def _known_region(session: Session, code: str, *, for_update: bool = False) -> RegionRow:
+    """A region named in a path; 404 for an unknown or malformed code."""
+    stmt = select(RegionRow).where(RegionRow.code == code)
+    row = (
+        session.scalars(stmt.with_for_update() if for_update else stmt).one_or_none() if is_region_code(code) else None
+    )
+    if row is None:
+        raise NotFound(f"no region {code}")
+    return row
+
+
+def _writable_region(unit: Unit, code: str) -> None:
+    # Known first (a malformed code has no scope to check), then in the caller's scope;
+    # the region row is locked so that two admins' first writes queue, not clash.
+    _known_region(unit.session, code, for_update=True)
+    unit.actor.require_region(code)
+
+
+def _days_in_range(start: date, end: date) -> int:
+    count = (end - start).days + 1
+    if count < 1:
+        raise Invalid("invalid_request", "`to` is before `from`", field="to")
+    if count > MAX_CALENDAR_DAYS:
+        raise Invalid("invalid_request", f"at most {MAX_CALENDAR_DAYS} days per request, not {count}", field="to")
+    return count
+
+
+def _lineage_days(
+    session: Session, code: str, start: date | None = None, end: date | None = None
+) -> dict[date, RegionDay]:
+    """The entries in force for a region, by day: a deeper region's beats its parent's."""
+    chain = lineage(code)
+    query = select(RegionDay).where(RegionDay.region_code.in_(chain))
+    if start is not None:
+        query = query.where(RegionDay.day >= start)
+    if end is not None:
+        query = query.where(RegionDay.day <= end)
+    depth = {region: index for index, region in enumerate(chain)}
+    rows = sorted(session.scalars(query), key=lambda row: depth[row.region_code])
+    return {row.day: row for row in rows}
+
+
+def _calendar_day(day: date, row: RegionDay | None) -> CalendarDay:
+    if row is None:
+        return CalendarDay(day, official_is_working_day(day), OFFICIAL, None)
+    return CalendarDay(day, row.working, row.region_code, row.note)

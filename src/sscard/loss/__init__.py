@@ -1,0 +1,1 @@
+"""Loss reports, lifting them, replacement, collection and the balance transfer."""

@@ -1,0 +1,177 @@
+"""Loss, lift, replacement, collection and bank-event routes (API.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Query, status
+from sqlalchemy import select
+
+from sscard.auth.roles import Role
+from sscard.cards.models import Card
+from sscard.cards.routes import STAFF_OR_SELF, card_read
+from sscard.cards.schemas import CardRead, Empty
+from sscard.cards.service import find_card
+from sscard.clock import china_date
+from sscard.errors import Forbidden
+from sscard.http import allow
+from sscard.loss import bank_events, replacement, rules, service
+from sscard.loss.models import LossReport, Replacement
+from sscard.loss.schemas import (
+    BankEventPage,
+    BankEventRead,
+    Collected,
+    Collection,
+    LossReportCreate,
+    LossReportList,
+    LossReportRead,
+    ReplacementCreate,
+    ReplacementRead,
+    ReporterBody,
+    ReporterRead,
+    TransferRead,
+)
+from sscard.people.idnumber import mask_id_number
+from sscard.unit import Unit
+
+router = APIRouter(prefix="/v1", tags=["loss and replacement"])
+
+
+def _reporter(body: ReporterBody | None) -> service.Reporter | None:
+    return service.Reporter(**body.model_dump()) if body else None
+
+
+def report_read(unit: Unit, report: LossReport, card: Card) -> LossReportRead:
+    """The API view of a loss report; an agent's ID number masked as any other."""
+    risk = rules.Risk(report.risk)
+    id_number = report.reporter_id_number
+    if id_number and not unit.actor.sees_full_id_number():
+        id_number = mask_id_number(id_number) if len(id_number) == 18 else None
+    return LossReportRead(
+        report_id=report.id,
+        card_no=card.card_no,
+        kind=report.kind,
+        channel=report.channel,
+        reported_at=report.reported_at,
+        card_status=card.status,
+        risk=risk,
+        warning=rules.RISK_WARNINGS[risk],
+        expires_at=report.expires_at,
+        closed_at=report.closed_at,
+        closed_reason=report.closed_reason,
+        reporter=ReporterRead(relation=report.reporter_relation, name=report.reporter_name, id_number=id_number),
+    )
+
+
+@router.post("/cards/{card_no}/loss-reports", status_code=status.HTTP_201_CREATED)
+def report_loss(
+    card_no: str,
+    body: LossReportCreate,
+    unit: Annotated[Unit, Depends(allow(Role.OPERATOR, Role.CLERK, Role.BANK, Role.CARDHOLDER))],
+) -> LossReportRead:
+    """Report a card lost, provisionally through any channel or formally at the counter."""
+    new = service.NewLossReport(
+        kind=body.kind, channel=body.channel, reporter=_reporter(body.reporter), documents=tuple(body.documents)
+    )
+    report, card = service.report_loss(unit, card_no, new)
+    return report_read(unit, report, card)
+
+
+@router.get("/cards/{card_no}/loss-reports")
+def loss_reports(card_no: str, unit: Annotated[Unit, Depends(STAFF_OR_SELF)]) -> LossReportList:
+    """Every loss report of the card, oldest first."""
+    card = find_card(unit, card_no)
+    rows = unit.session.scalars(select(LossReport).where(LossReport.card_id == card.id).order_by(LossReport.id))
+    return LossReportList(items=[report_read(unit, r, card) for r in rows])
+
+
+@router.post("/cards/{card_no}/loss-reports/lift")
+def lift_loss(
+    card_no: str,
+    unit: Annotated[Unit, Depends(allow(Role.CLERK, Role.BANK, Role.CARDHOLDER))],
+    _: Annotated[Empty | None, Body()] = None,
+) -> CardRead:
+    """The card was found: lift the loss; 409 lift_too_early."""
+    return card_read(service.lift_loss(unit, card_no))
+
+
+def replacement_read(unit: Unit, row: Replacement) -> ReplacementRead:
+    """The API view of a replacement."""
+    old = unit.session.get_one(Card, row.old_card_id)
+    state = rules.replacement_status(
+        ready_on=row.ready_on, today=china_date(unit.now), collected=row.collected_at is not None
+    )
+    return ReplacementRead(
+        replacement_id=row.id,
+        old_card_no=old.card_no,
+        new_card_no=row.new_card_no,
+        reason=row.reason,
+        new_bank=row.new_bank,
+        fee=row.fee,
+        ready_on=row.ready_on,
+        collection_certificate_no=row.collection_certificate_no,
+        certificate_valid_until=row.certificate_valid_until,
+        status=state,
+        applied_at=row.applied_at,
+        collected_at=row.collected_at,
+        transfer=TransferRead(
+            held_amount=row.held_amount,
+            clearing_notice_at=row.clearing_notice_at,
+            bank_cancellation_at=row.bank_cancellation_at,
+            transferred_at=row.transferred_at,
+        ),
+    )
+
+
+@router.post("/cards/{card_no}/replacements", status_code=status.HTTP_201_CREATED)
+def apply_replacement(
+    card_no: str, body: ReplacementCreate, unit: Annotated[Unit, Depends(allow(Role.CLERK))]
+) -> ReplacementRead:
+    """Apply for a new card; 409 loss_report_required for a lost or stolen card not reported."""
+    new = replacement.NewReplacement(
+        reason=body.reason, bank=body.bank, applicant=_reporter(body.applicant), documents=tuple(body.documents)
+    )
+    return replacement_read(unit, replacement.apply(unit, card_no, new))
+
+
+@router.get("/replacements/{replacement_id}")
+def get_replacement(replacement_id: int, unit: Annotated[Unit, Depends(STAFF_OR_SELF)]) -> ReplacementRead:
+    """A replacement's state: production, collection, transfer."""
+    return replacement_read(unit, replacement.find_replacement(unit, replacement_id))
+
+
+@router.post("/replacements/{replacement_id}/collect")
+def collect(replacement_id: int, body: Collection, unit: Annotated[Unit, Depends(allow(Role.CLERK))]) -> Collected:
+    """Hand over the new card; 409 not_ready, 403 certificate_mismatch."""
+    new, old = replacement.collect(unit, replacement_id, body.id_number, body.collection_certificate_no)
+    return Collected(new_card=card_read(new), old_card=card_read(old))
+
+
+@router.post("/replacements/{replacement_id}/clearing-notice")
+def clearing_notice(
+    replacement_id: int, unit: Annotated[Unit, Depends(allow(Role.CLERK))], _: Annotated[Empty | None, Body()] = None
+) -> ReplacementRead:
+    """Record the sub-center's clearing notice (R-REP-6, across banks)."""
+    return replacement_read(unit, replacement.record_clearing_notice(unit, replacement_id))
+
+
+@router.post("/replacements/{replacement_id}/bank-cancellation")
+def bank_cancellation(
+    replacement_id: int, unit: Annotated[Unit, Depends(allow(Role.BANK))], _: Annotated[Empty | None, Body()] = None
+) -> ReplacementRead:
+    """The old bank confirms the old card is cancelled (R-REP-6, across banks)."""
+    return replacement_read(unit, replacement.record_bank_cancellation(unit, replacement_id))
+
+
+@router.get("/bank-events")
+def read_bank_events(
+    unit: Annotated[Unit, Depends(allow(Role.BANK))],
+    since: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> BankEventPage:
+    """Loss, lift, replacement and cancellation events of the caller's bank, oldest first."""
+    if unit.actor.bank is None:
+        raise Forbidden("this login is not a bank's")
+    rows = bank_events.events_for(unit, unit.actor.bank, since, limit)
+    items = [BankEventRead(event_id=e.id, kind=e.kind, card_no=e.card_no, at=e.at, detail=e.detail) for e in rows]
+    return BankEventPage(items=items, next_since=items[-1].event_id if items else since)

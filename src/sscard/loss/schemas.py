@@ -1,0 +1,104 @@
+"""Loss and replacement API shapes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from sscard.cards.schemas import CardRead
+from sscard.cards.states import CardStatus
+from sscard.loss.rules import Channel, Relation, ReplacementReason, ReportKind, Risk
+from sscard.schemas import Body, Out
+
+
+class ReporterBody(Body):
+    relation: Relation = Relation.SELF
+    name: str | None = Field(default=None, max_length=40)
+    id_number: str | None = Field(default=None, max_length=32)
+    reason: str | None = Field(default=None, max_length=200, description="why an agent acts (R-LOSS-2)")
+
+
+class LossReportCreate(Body):
+    kind: ReportKind
+    channel: Channel
+    reporter: ReporterBody | None = None
+    documents: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ReporterRead(Out):
+    relation: Relation
+    name: str | None
+    id_number: str | None
+
+
+class LossReportRead(Out):
+    report_id: int
+    card_no: str
+    kind: ReportKind
+    channel: Channel
+    reported_at: datetime
+    card_status: CardStatus
+    risk: Risk
+    warning: str
+    expires_at: datetime | None
+    reporter: ReporterRead
+    closed_at: datetime | None = None
+    closed_reason: str | None = None
+
+
+class LossReportList(Out):
+    items: list[LossReportRead]
+
+
+class ReplacementCreate(Body):
+    reason: ReplacementReason
+    bank: str | None = Field(default=None, max_length=16)
+    applicant: ReporterBody | None = None
+    documents: list[str] = Field(default_factory=list, max_length=20)
+
+
+class TransferRead(Out):
+    held_amount: int
+    clearing_notice_at: datetime | None
+    bank_cancellation_at: datetime | None
+    transferred_at: datetime | None
+
+
+class ReplacementRead(Out):
+    replacement_id: int
+    old_card_no: str
+    new_card_no: str
+    reason: ReplacementReason
+    new_bank: str
+    fee: int
+    ready_on: date
+    collection_certificate_no: str
+    certificate_valid_until: date
+    status: str = Field(description="in_production, ready or collected")
+    applied_at: datetime
+    collected_at: datetime | None
+    transfer: TransferRead
+
+
+class Collection(Body):
+    id_number: str = Field(max_length=32)
+    collection_certificate_no: str = Field(max_length=32)
+
+
+class Collected(Out):
+    new_card: CardRead
+    old_card: CardRead
+
+
+class BankEventRead(Out):
+    event_id: int
+    kind: str
+    card_no: str
+    at: datetime
+    detail: dict[str, object]
+
+
+class BankEventPage(Out):
+    items: list[BankEventRead]
+    next_since: int = Field(description="pass as ?since= to read on")
