@@ -78,3 +78,8 @@ def test_the_openapi_document_lists_the_contract_paths(api: Api) -> None:
         "/v1/audit",
     ):
         assert path in paths, path
+
+
+def test_the_demo_clock_is_not_served_outside_demo_mode(api: Api) -> None:
+    response = api.call("POST", "/v1/demo/clock", api.admin, json={"days": 1})
+    assert response.status_code == 404

@@ -19,6 +19,7 @@ from sscard.auth.routes import router as auth_router
 from sscard.auth.service import ensure_admin
 from sscard.cards.routes import router as cards_router
 from sscard.db import transaction
+from sscard.demo_routes import router as demo_router
 from sscard.http import RequestMiddleware, install_error_handlers, runtime
 from sscard.institutions.routes import router as institutions_router
 from sscard.jobs import run_forever
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None, *, rt: Runtime | None = None, p
     routers = (auth_router, policy_router, people_router, cards_router, loss_router, institutions_router, audit_router)
     for router in routers:
         app.include_router(router)
+    if rt.settings.demo:
+        app.include_router(demo_router)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
     app.add_api_route("/metrics", metrics, methods=["GET"], tags=["ops"], include_in_schema=False)
     return app

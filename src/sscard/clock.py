@@ -41,6 +41,22 @@ class FixedClock:
         self._at += delta
 
 
+class OffsetClock:
+    """The real time moved forward by an offset; a demo's way to let days pass."""
+
+    def __init__(self, offset: timedelta = timedelta(0)) -> None:
+        self.offset = offset
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        """Move forward by a duration (never back: time-ordered records stay ordered)."""
+        if delta < timedelta(0):
+            raise ValueError("a demo clock only moves forward")
+        self.offset += delta
+
+
 def china_date(at: datetime) -> date:
     """The calendar date in China Standard Time; dates in the API are CST dates."""
     return at.astimezone(CHINA_STANDARD_TIME).date()

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sscard.auth.passwords import Passwords
 from sscard.auth.tokens import TokenSigner
 from sscard.cards.pin import PinHasher
-from sscard.clock import Clock, SystemClock
+from sscard.clock import Clock, OffsetClock, SystemClock
 from sscard.db import make_engine, make_sessionmaker
 from sscard.settings import Settings
 
@@ -42,7 +42,7 @@ def build_runtime(
         settings=settings,
         engine=engine,
         sessions=sessions or make_sessionmaker(engine),
-        clock=clock or SystemClock(),
+        clock=clock or (OffsetClock() if settings.demo else SystemClock()),
         pins=PinHasher(settings.secret),
         tokens=TokenSigner(settings.secret, timedelta(seconds=settings.token_ttl_seconds)),
         passwords=Passwords(settings.password_hash_profile),

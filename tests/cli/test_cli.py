@@ -114,3 +114,34 @@ def test_the_demo_server_signs_in_a_clerk_who_sees_a_demo_person(demo_server: st
     assert person.json()["name"] == "李秀英"
     assert person.json()["cards"][0]["status"] == "active"
     assert person.json()["balance"] > 0
+
+
+def test_jobs_run_reports_what_each_job_did(sqlite_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    monkeypatch.setenv("SSCARD_SECRET_KEY", "s" * 40)
+    result = runner.invoke(app, ["jobs", "run"])
+    assert result.exit_code == 0, result.output
+    assert "release_expired_provisional: 0" in result.output
+
+
+def test_the_demo_clock_lets_a_provisional_report_expire(demo_server: str) -> None:
+    def sign_in(username: str) -> dict[str, str]:
+        form = {"grant_type": "password", "username": username, "password": "sscard-demo"}
+        token = httpx2.post(f"{demo_server}/v1/auth/token", data=form).json()["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    holder = sign_in("li.xiuying")
+    card_no = httpx2.get(f"{demo_server}/v1/persons/1", headers=holder).json()["cards"][0]["card_no"]
+    report = httpx2.post(
+        f"{demo_server}/v1/cards/{card_no}/loss-reports",
+        headers=holder,
+        json={"kind": "provisional", "channel": "online"},
+    )
+    assert report.status_code == 201, report.text
+    moved = httpx2.post(f"{demo_server}/v1/demo/clock", headers=sign_in("admin"), json={"days": 16})
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["jobs"]["release_expired_provisional"] == 1
+    expired = httpx2.get(f"{demo_server}/v1/cards/{card_no}", headers=holder)
+    assert expired.status_code == 401  # sixteen days later the old token has long expired
+    card = httpx2.get(f"{demo_server}/v1/cards/{card_no}", headers=sign_in("li.xiuying")).json()
+    assert card["status"] == "active"

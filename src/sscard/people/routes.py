@@ -24,6 +24,7 @@ def person_read(unit: Unit, person: Person, *, with_cards: bool = True) -> Perso
     """The API view of a person; the ID number masked unless the role needs it."""
     id_number = person.id_number if unit.actor.sees_full_id_number() else mask_id_number(person.id_number)
     cards = [card_read(c) for c in cards_of(unit, person.id)] if with_cards else []
+    account = service.account_of(unit, person.id)
     return PersonRead(
         person_id=person.id,
         id_number=id_number,
@@ -32,7 +33,8 @@ def person_read(unit: Unit, person: Person, *, with_cards: bool = True) -> Perso
         scheme=person.scheme,
         unit_name=person.unit_name,
         phone=person.phone,
-        balance=service.balance_of(unit, person.id),
+        balance=account.balance,
+        held=account.held,
         created_at=person.created_at,
         cards=cards,
     )

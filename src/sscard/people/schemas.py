@@ -29,6 +29,7 @@ class PersonRead(Out):
     unit_name: str | None
     phone: str | None
     balance: Fen
+    held: Fen = Field(description="part of the balance waiting for its move to a replacement card (R-REP-6)")
     created_at: datetime
     cards: list[CardRead] = Field(default_factory=list)
 

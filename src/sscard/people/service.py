@@ -105,9 +105,9 @@ def find_person(unit: Unit, person_id: int) -> Person:
     return person
 
 
-def balance_of(unit: Unit, person_id: int) -> int:
-    """The account balance as it stands in this transaction."""
-    return unit.session.scalars(select(Account.balance).where(Account.person_id == person_id)).one()
+def account_of(unit: Unit, person_id: int) -> Account:
+    """The person's account as it stands in this transaction."""
+    return unit.session.get_one(Account, person_id)
 
 
 def post(

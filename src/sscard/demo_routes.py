@@ -1,0 +1,42 @@
+"""Demo-only routes: let time pass, to watch reports expire and cards become ready."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import Field
+
+from sscard.auth.roles import Role
+from sscard.clock import OffsetClock
+from sscard.errors import NotFound
+from sscard.http import allow
+from sscard.jobs import run_due_jobs
+from sscard.schemas import Body, Out
+from sscard.unit import Unit
+
+router = APIRouter(prefix="/v1/demo", tags=["demo"])
+
+
+class ClockAdvance(Body):
+    days: int = Field(default=0, ge=0, le=366)
+    hours: int = Field(default=0, ge=0, le=24 * 366)
+
+
+class ClockRead(Out):
+    now: datetime
+    offset_seconds: int
+    jobs: dict[str, int]
+
+
+@router.post("/clock")
+def advance_clock(body: ClockAdvance, unit: Annotated[Unit, Depends(allow(Role.ADMIN))]) -> ClockRead:
+    """Move the demo server's clock forward and run the jobs that became due."""
+    clock = unit.runtime.clock
+    if not unit.runtime.settings.demo or not isinstance(clock, OffsetClock):
+        raise NotFound("the clock moves only on a demo server")
+    clock.advance(timedelta(days=body.days, hours=body.hours))
+    unit.audit("demo.clock", ("clock", "demo"), None, days=body.days, hours=body.hours)
+    jobs = run_due_jobs(unit.runtime)
+    return ClockRead(now=clock.now(), offset_seconds=int(clock.offset.total_seconds()), jobs=jobs)
