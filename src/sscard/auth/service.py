@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -116,7 +117,7 @@ def issue_token(unit: Unit, grant_type: str, form: dict[str, str | None]) -> str
     return unit.runtime.tokens.issue(principal, unit.now)
 
 
-def ensure_admin(session: Session, passwords: Passwords, username: str, password: str, now_: object) -> bool:
+def ensure_admin(session: Session, passwords: Passwords, username: str, password: str, now: datetime) -> bool:
     """Create the national admin on first start, when the database has no users."""
     if session.scalar(select(func.count()).select_from(User)):
         return False
@@ -128,7 +129,7 @@ def ensure_admin(session: Session, passwords: Passwords, username: str, password
             password_hash=passwords.hash(password),
             role=Role.ADMIN.value,
             region_code=NATIONAL,
-            created_at=now_,
+            created_at=now,
             created_by="bootstrap",
         )
     )
