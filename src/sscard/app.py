@@ -22,6 +22,8 @@ from sscard.db import transaction
 from sscard.demo_routes import router as demo_router
 from sscard.http import RequestMiddleware, install_error_handlers, runtime
 from sscard.institutions.routes import router as institutions_router
+from sscard.invalid_list.routes import router as invalid_list_router
+from sscard.invalid_list.stream import router as stream_router
 from sscard.jobs import run_forever
 from sscard.loss.routes import router as loss_router
 from sscard.migrate import upgrade
@@ -67,7 +69,17 @@ def create_app(settings: Settings | None = None, *, rt: Runtime | None = None, p
     app.state.runtime = rt
     app.add_middleware(RequestMiddleware)
     install_error_handlers(app)
-    routers = (auth_router, policy_router, people_router, cards_router, loss_router, institutions_router, audit_router)
+    routers = (
+        auth_router,
+        policy_router,
+        people_router,
+        cards_router,
+        loss_router,
+        invalid_list_router,
+        stream_router,
+        institutions_router,
+        audit_router,
+    )
     for router in routers:
         app.include_router(router)
     if rt.settings.demo:

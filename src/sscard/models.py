@@ -9,6 +9,7 @@ def load_all() -> None:
     import sscard.auth.models
     import sscard.cards.models
     import sscard.institutions.models
+    import sscard.invalid_list.models
     import sscard.loss.models
     import sscard.people.models
     import sscard.policy.models  # noqa: F401

@@ -14,6 +14,7 @@ from sscard.cards.numbers import is_card_no, make_card_no
 from sscard.cards.pin import count_attempt
 from sscard.cards.states import LIVE, CardEvent, CardStatus, TransitionRefused, next_status
 from sscard.errors import Conflict, Invalid, NotFound, Refused
+from sscard.invalid_list.service import sync_card
 from sscard.people.models import Person
 from sscard.people.service import find_person
 from sscard.unit import Unit
@@ -92,6 +93,7 @@ def transition(
         raise Conflict(refusal_code, str(exc), card_status=current.value) from exc
     card.status, card.status_changed_at = target.value, unit.now
     record_transition(unit, card, current, target, reason=reason, channel=channel)
+    sync_card(unit, card)  # R-INV-1: on or off the list in the same transaction
     return target
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sscard.db import Base, UTCDateTime
@@ -33,3 +33,6 @@ class Terminal(Base):
     institution_id: Mapped[int] = mapped_column(ForeignKey("institutions.id"), index=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # R-INV-3: the list version the terminal says it applied, and when it said so.
+    list_version: Mapped[int | None] = mapped_column(BigInteger)
+    list_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -17,6 +17,7 @@ from sscard.cards.service import find_card, record_transition, reserve_card_no, 
 from sscard.cards.states import CardEvent, CardStatus
 from sscard.clock import china_date
 from sscard.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from sscard.invalid_list.service import sync_card
 from sscard.loss import rules
 from sscard.loss.bank_events import notify_bank
 from sscard.loss.models import Replacement
@@ -50,6 +51,7 @@ def apply(unit: Unit, card_no: str, new: NewReplacement) -> Replacement:
     if not is_cooperative_bank(bank):
         raise Invalid("unknown_bank", f"{bank!r} is not a cooperative bank", field="bank")
     replacement = _new_replacement(unit, card, new, applicant, bank)
+    sync_card(unit, card)  # R-INV-1: a damaged, demagnetised or expired card is invalid now
     notify_bank(
         unit,
         card.bank,

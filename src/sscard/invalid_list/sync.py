@@ -1,0 +1,57 @@
+"""Which list version each terminal applied, and which terminals lag (R-INV-3, R-LIA-2)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+
+from sscard.errors import Invalid
+from sscard.institutions.models import Institution, Terminal
+from sscard.invalid_list.models import ListChange
+from sscard.invalid_list.service import current_version
+from sscard.policy.regions import scope_prefix
+from sscard.unit import Unit
+
+
+def acknowledge(unit: Unit, version: int) -> None:
+    """A terminal reports the version it applied; never beyond the newest."""
+    newest = current_version(unit.session)
+    if version > newest:
+        raise Invalid("invalid_request", f"version {version} does not exist yet (newest {newest})", field="version")
+    terminal = unit.session.scalars(select(Terminal).where(Terminal.terminal_id == unit.actor.subject)).one()
+    terminal.list_version, terminal.list_synced_at = version, unit.now
+
+
+@dataclass(frozen=True, slots=True)
+class TerminalLag:
+    terminal: Terminal
+    institution: Institution
+    # The instant of the oldest change the terminal has not applied, if any.
+    behind_since: datetime | None
+    lagging: bool
+
+
+def terminal_lags(unit: Unit) -> Sequence[TerminalLag]:
+    """Every terminal in the caller's scope with how far behind it is."""
+    stmt = select(Terminal, Institution).join(Institution)
+    prefix = scope_prefix(unit.actor.region)
+    if prefix:
+        stmt = stmt.where(Institution.region_code.startswith(prefix, autoescape=True))
+    lags: list[TerminalLag] = []
+    oldest_unapplied: dict[int, datetime | None] = {}
+    for terminal, institution in unit.session.execute(stmt.order_by(Terminal.id)).tuples():
+        version = terminal.list_version or 0
+        if version not in oldest_unapplied:
+            oldest_unapplied[version] = _first_change_after(unit, version)
+        behind = oldest_unapplied[version]
+        max_lag = timedelta(minutes=unit.policy(institution.region_code).max_list_lag_minutes)
+        lagging = behind is not None and unit.now - behind > max_lag
+        lags.append(TerminalLag(terminal, institution, behind, lagging))
+    return lags
+
+
+def _first_change_after(unit: Unit, version: int) -> datetime | None:
+    return unit.session.scalar(select(func.min(ListChange.at)).where(ListChange.version > version))
