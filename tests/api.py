@@ -84,6 +84,35 @@ class Api:
         assert response.status_code == 201, response.text
         return dict(response.json())
 
+    def terminal(self, region: str = "110105", *, designated: bool = True) -> dict[str, str]:
+        """Register a pharmacy with a terminal; headers for that terminal."""
+        institution = self.client.post(
+            "/v1/institutions",
+            json={"name": "某大药房", "kind": "pharmacy", "region": region, "designated": designated},
+            headers=self.admin,
+        ).json()
+        created = self.client.post(f"/v1/institutions/{institution['institution_id']}/terminals", headers=self.admin)
+        terminal_id = created.json()["terminal_id"]
+        principal = Principal(
+            subject=terminal_id, role=Role.TERMINAL, region=region, institution_id=institution["institution_id"]
+        )
+        return self.as_principal(principal)
+
+    def settle(
+        self,
+        terminal: dict[str, str],
+        card_no: str,
+        amount: int,
+        *,
+        pin: str = DEMO_PIN,
+        category: str = "drug",
+        key: str | None = None,
+    ) -> Response:
+        """A card-and-PIN settlement at a terminal."""
+        headers = terminal | ({"Idempotency-Key": key} if key else {})
+        body = {"card_no": card_no, "pin": pin, "amount": amount, "category": category}
+        return self.client.post("/v1/settlements", json=body, headers=headers)
+
     def holder(self, person: dict[str, Any]) -> dict[str, str]:
         """Headers for the cardholder who is this person."""
         return self.headers(Role.CARDHOLDER, person["region"], person_id=person["person_id"])

@@ -32,6 +32,7 @@ from sscard.policy.routes import router as policy_router
 from sscard.policy.service import sync_regions
 from sscard.runtime import Runtime, build_runtime
 from sscard.settings import Settings
+from sscard.settlement.routes import router as settlement_router
 
 log = logging.getLogger("sscard")
 
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None, *, rt: Runtime | None = None, p
         loss_router,
         invalid_list_router,
         stream_router,
+        settlement_router,
         institutions_router,
         audit_router,
     )

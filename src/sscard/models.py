@@ -12,4 +12,5 @@ def load_all() -> None:
     import sscard.invalid_list.models
     import sscard.loss.models
     import sscard.people.models
-    import sscard.policy.models  # noqa: F401
+    import sscard.policy.models
+    import sscard.settlement.models  # noqa: F401

@@ -138,6 +138,8 @@ def find_replacement(unit: Unit, replacement_id: int, *, for_update: bool = Fals
         raise NotFound(f"no replacement {replacement_id}")
     old = unit.session.get_one(Card, replacement.old_card_id)
     unit.actor.require_person(replacement.person_id, old.region_code)
+    if unit.actor.role is Role.BANK and unit.actor.bank not in (old.bank, replacement.new_bank):
+        raise Forbidden("a bank sees only replacements of its own cards")
     return replacement
 
 
@@ -211,8 +213,36 @@ def _hold_old_balance(unit: Unit, replacement: Replacement) -> None:
     # R-REP-6: what the account holds at collection is the old card's money; until it
     # is transferred it counts in the balance but cannot be spent with the new card.
     account = _account(unit, replacement.person_id)
-    replacement.held_amount = account.balance - account.held
-    account.held += replacement.held_amount
+    carried = _carry_over_pending(unit, replacement)
+    replacement.held_amount = account.balance - account.held + carried
+    account.held = account.balance
+
+
+def _carry_over_pending(unit: Unit, replacement: Replacement) -> int:
+    """Money still waiting to reach the card being replaced now goes on to its successor.
+
+    The old card was itself a replacement that was never activated (or whose banks never
+    confirmed): its own transfer can no longer happen, so it closes here, and what it
+    held moves with this one — never stranded, never counted twice.
+    """
+    old = unit.session.get_one(Card, replacement.old_card_id)
+    stmt = select(Replacement).where(
+        Replacement.new_card_no == old.card_no,
+        Replacement.collected_at.is_not(None),
+        Replacement.transferred_at.is_(None),
+    )
+    carried = 0
+    for pending in unit.session.scalars(stmt.with_for_update()):
+        carried += pending.held_amount
+        pending.transferred_at = unit.now
+        unit.audit(
+            "replacement.carry_over",
+            ("replacement", pending.id),
+            old.region_code,
+            amount=pending.held_amount,
+            into=replacement.id,
+        )
+    return carried
 
 
 def transfer_if_due(unit: Unit, replacement: Replacement) -> bool:

@@ -47,6 +47,7 @@ def report_loss(unit: Unit, card_no: str, new: NewLossReport) -> tuple[LossRepor
     card = find_card(unit, card_no, for_update=True)
     person = unit.session.get_one(Person, card.person_id)
     _check_channel(unit, new)
+    _check_document_names(new.documents)
     reporter = new.reporter or Reporter()
     if new.channel is Channel.HOTLINE:
         _identify_caller(person, reporter)
@@ -101,6 +102,17 @@ def check_presence(
     unit: Unit, person: Person, reporter: Reporter, requirements: list[rules.Requirement], documents: Sequence[str]
 ) -> None:
     """R-LOSS-2: the holder in person, or an agent for them, with the documents."""
+    _check_document_names(documents)
+    if reporter.relation is Relation.AGENT:
+        _check_agent(unit, person, reporter)
+    elif reporter.id_number and not _same_id_number(reporter.id_number, person.id_number):
+        raise Refused("identity_mismatch", "the ID number shown is not the card holder's")
+    lacking = rules.missing(requirements, documents)
+    if lacking:
+        raise Invalid("documents_missing", f"missing: {', '.join(lacking)}", missing=lacking)
+
+
+def _check_document_names(documents: Sequence[str]) -> None:
     unknown = sorted(set(documents) - rules.DOCUMENTS)
     if unknown:
         raise Invalid(
@@ -109,13 +121,6 @@ def check_presence(
             field="documents",
             known=sorted(rules.DOCUMENTS),
         )
-    if reporter.relation is Relation.AGENT:
-        _check_agent(unit, person, reporter)
-    elif reporter.id_number and not _same_id_number(reporter.id_number, person.id_number):
-        raise Refused("identity_mismatch", "the ID number shown is not the card holder's")
-    lacking = rules.missing(requirements, documents)
-    if lacking:
-        raise Invalid("documents_missing", f"missing: {', '.join(lacking)}", missing=lacking)
 
 
 def _check_agent(unit: Unit, person: Person, reporter: Reporter) -> None:

@@ -1,0 +1,100 @@
+"""Idempotency-Key (API.md Conventions): a repeat returns the first response."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from sscard.errors import Conflict, ServiceError
+from sscard.settlement.models import IdempotencyRecord
+from sscard.unit import Unit
+
+MAX_KEY_LENGTH = 200
+
+
+class Replay(Exception):
+    """The stored first response, to be sent again as it was."""
+
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body
+
+
+def request_hash(payload: Any) -> str:
+    """A digest of the request body, independent of key order and spacing."""
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def once(
+    unit: Unit, key: str | None, payload: Any, work: Callable[[], tuple[int, dict[str, Any]]]
+) -> tuple[int, dict[str, Any]]:
+    """Run `work` once per (caller, key); a repeat raises Replay with the first response.
+
+    A refusal is a response too: it is stored, and its trace committed, before it goes
+    out. The same key with another body is 409 idempotency_mismatch.
+    """
+    if key is None:
+        return work()
+    if not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise Conflict("idempotency_mismatch", f"an Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters")
+    digest, owner = request_hash(payload), unit.actor.subject
+    _replay_if_seen(unit, owner, key, digest)
+    try:
+        status, body = work()
+    except ServiceError as refusal:
+        _store(unit, owner, key, digest, refusal.status, _problem_body(refusal))
+        refusal.keep_changes = True
+        raise
+    _store(unit, owner, key, digest, status, body)
+    return status, body
+
+
+def _replay_if_seen(unit: Unit, owner: str, key: str, digest: str) -> None:
+    stmt = select(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
+    seen = unit.session.scalars(stmt).one_or_none()
+    if seen is None:
+        return
+    if seen.request_hash != digest:
+        raise Conflict("idempotency_mismatch", "this Idempotency-Key was used with another request body")
+    raise Replay(seen.status, seen.body)
+
+
+def _store(unit: Unit, owner: str, key: str, digest: str, status: int, body: dict[str, Any]) -> None:
+    record = IdempotencyRecord(owner=owner, key=key, request_hash=digest, status=status, body=body, at=unit.now)
+    try:
+        with unit.session.begin_nested():
+            unit.session.add(record)
+    except IntegrityError as exc:
+        # The same key is being used by a request running at this very moment.
+        raise Conflict("idempotency_in_progress", "a request with this Idempotency-Key is in progress") from exc
+
+
+def _problem_body(refusal: ServiceError) -> dict[str, Any]:
+    return {
+        **refusal.extra,
+        "type": f"https://sscard.example/problems/{refusal.code}",
+        "title": refusal.title,
+        "status": refusal.status,
+        "detail": refusal.detail,
+        "code": refusal.code,
+    }
+
+
+def respond(unit: Unit, key: str | None, payload: Any, work: Callable[[], tuple[int, dict[str, Any]]]) -> JSONResponse:
+    """The route's answer: the work's, or the first response to this key again."""
+    try:
+        status, body = once(unit, key, payload, work)
+    except Replay as replay:
+        media = "application/problem+json" if replay.status >= 400 else "application/json"
+        return JSONResponse(
+            replay.body, status_code=replay.status, media_type=media, headers={"Idempotent-Replayed": "true"}
+        )
+    return JSONResponse(body, status_code=status)

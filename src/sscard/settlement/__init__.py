@@ -1,0 +1,1 @@
+"""Settlement at designated institutions: online, offline, refunds, compensation."""

@@ -1,0 +1,227 @@
+"""Settlement routes (API.md): charges, refunds, offline uploads, e-certificates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Header, status
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, Field, model_validator
+from sqlalchemy import select
+
+from sscard.auth.roles import Role
+from sscard.cards.routes import STAFF_OR_SELF
+from sscard.cards.schemas import Empty
+from sscard.http import allow
+from sscard.idempotency import respond
+from sscard.people.service import find_person
+from sscard.schemas import Body as BodyModel
+from sscard.schemas import Out, PositiveFen
+from sscard.settlement import ecert, offline, service
+from sscard.settlement.models import Compensation
+from sscard.unit import Unit
+
+router = APIRouter(prefix="/v1", tags=["settlement"])
+TERMINAL = allow(Role.TERMINAL)
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+PinField = Field(pattern=r"^[0-9]{6}$")
+
+
+class SettlementCreate(BodyModel):
+    """With the card and its PIN, or with an electronic certificate's token."""
+
+    amount: PositiveFen
+    category: str = Field(max_length=32, description="drug, treatment, examination, material or hospital_stay")
+    card_no: str | None = Field(default=None, max_length=32)
+    pin: str | None = Field(default=None, max_length=6)
+    ecert_token: str | None = Field(default=None, max_length=64)
+    items: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_means_of_payment(self) -> SettlementCreate:
+        with_card = self.card_no is not None or self.pin is not None
+        if with_card == (self.ecert_token is not None):
+            raise ValueError("give card_no and pin, or ecert_token")
+        if with_card and (self.card_no is None or self.pin is None):
+            raise ValueError("card_no and pin go together")
+        return self
+
+
+class SettlementRead(Out):
+    settlement_id: int
+    status: str
+    amount: int
+    balance_after: int
+    at: datetime
+
+
+@router.post("/settlements", status_code=status.HTTP_201_CREATED, response_model=SettlementRead)
+def settle(
+    body: SettlementCreate,
+    unit: Annotated[Unit, Depends(TERMINAL)],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    """Charge the personal account; declines are 402 with their code (R-SET)."""
+
+    def work() -> tuple[int, dict[str, Any]]:
+        record = service.settle(
+            unit,
+            service.Charge(
+                amount=body.amount,
+                category=body.category,
+                card_no=body.card_no,
+                pin=body.pin,
+                ecert_token=body.ecert_token,
+                items=body.items,
+            ),
+        )
+        read = SettlementRead(
+            settlement_id=record.id,
+            status=record.status,
+            amount=record.amount,
+            balance_after=record.balance_after or 0,
+            at=record.at,
+        )
+        return status.HTTP_201_CREATED, read.model_dump(mode="json")
+
+    # The PIN is part of the request but never stored, not even as part of a digest.
+    return respond(unit, idempotency_key, body.model_dump(mode="json", exclude={"pin"}), work)
+
+
+class RefundCreate(BodyModel):
+    amount: PositiveFen | None = None
+
+
+class RefundRead(Out):
+    refund_id: int
+    settlement_id: int
+    amount: int
+    balance_after: int
+    at: datetime
+
+
+@router.post("/settlements/{settlement_id}/refund", status_code=status.HTTP_201_CREATED)
+def refund(
+    settlement_id: int, unit: Annotated[Unit, Depends(TERMINAL)], body: Annotated[RefundCreate | None, Body()] = None
+) -> RefundRead:
+    """Refund all (no amount) or part of an approved settlement."""
+    row = service.refund(unit, settlement_id, body.amount if body else None)
+    return RefundRead(
+        refund_id=row.id, settlement_id=row.settlement_id, amount=row.amount, balance_after=row.balance_after, at=row.at
+    )
+
+
+class OfflineTransaction(BodyModel):
+    local_id: str = Field(min_length=1, max_length=64)
+    card_no: str = Field(max_length=32)
+    amount: PositiveFen
+    category: str = Field(max_length=32)
+    occurred_at: AwareDatetime
+    list_version: int = Field(ge=0)
+
+
+class OfflineUpload(BodyModel):
+    transactions: list[OfflineTransaction] = Field(min_length=1, max_length=1000)
+
+
+class OfflineResultRead(Out):
+    local_id: str
+    status: str
+    settlement_id: int | None = None
+    compensation_id: int | None = None
+    code: str | None = None
+
+
+class OfflineResults(Out):
+    results: list[OfflineResultRead]
+
+
+@router.post("/settlements/offline", response_model=OfflineResults)
+def upload_offline(
+    body: OfflineUpload, unit: Annotated[Unit, Depends(TERMINAL)], idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Charges made offline: posted, compensated (R-LIA-2) or rejected with a code."""
+
+    def work() -> tuple[int, dict[str, Any]]:
+        charges = [offline.OfflineCharge(**t.model_dump()) for t in body.transactions]
+        results = [
+            OfflineResultRead(
+                local_id=r.local_id,
+                status=r.status,
+                settlement_id=r.settlement_id,
+                compensation_id=r.compensation_id,
+                code=r.code,
+            )
+            for r in offline.upload(unit, charges)
+        ]
+        return status.HTTP_200_OK, OfflineResults(results=results).model_dump(mode="json")
+
+    return respond(unit, idempotency_key, body.model_dump(mode="json"), work)
+
+
+class PinBody(BodyModel):
+    pin: str = PinField
+
+
+class BalanceRead(Out):
+    balance: int
+    held: int = Field(description="part of the balance not yet moved from a replaced card (R-REP-6)")
+
+
+@router.post("/cards/{card_no}/balance-inquiry")
+def balance_inquiry(
+    card_no: str, body: PinBody, unit: Annotated[Unit, Depends(allow(Role.TERMINAL, Role.BANK))]
+) -> BalanceRead:
+    """R-SET-4: the balance, against the card's PIN."""
+    balance, held = service.balance_inquiry(unit, card_no, body.pin)
+    return BalanceRead(balance=balance, held=held)
+
+
+class ECertificateRead(Out):
+    token: str
+    expires_at: datetime
+
+
+@router.post("/persons/{person_id}/e-certificates", status_code=status.HTTP_201_CREATED)
+def issue_ecert(
+    person_id: int, unit: Annotated[Unit, Depends(allow(Role.CARDHOLDER))], _: Annotated[Empty | None, Body()] = None
+) -> ECertificateRead:
+    """A single-use electronic certificate to settle while the card is unavailable (R-SET-3)."""
+    certificate = ecert.issue(unit, person_id)
+    return ECertificateRead(token=certificate.id, expires_at=certificate.expires_at)
+
+
+class CompensationRead(Out):
+    compensation_id: int
+    settlement_id: int
+    amount: int
+    liable: str
+    status: str
+    at: datetime
+
+
+class CompensationList(Out):
+    items: list[CompensationRead]
+
+
+@router.get("/compensations")
+def compensations(person_id: int, unit: Annotated[Unit, Depends(STAFF_OR_SELF)]) -> CompensationList:
+    """A person's compensations for charges after their loss report (R-LIA-2)."""
+    person = find_person(unit, person_id)
+    rows = unit.session.scalars(
+        select(Compensation).where(Compensation.person_id == person.id).order_by(Compensation.id.desc())
+    )
+    return CompensationList(
+        items=[
+            CompensationRead(
+                compensation_id=c.id,
+                settlement_id=c.settlement_id,
+                amount=c.amount,
+                liable=c.liable,
+                status=c.status,
+                at=c.at,
+            )
+            for c in rows
+        ]
+    )
