@@ -42,6 +42,12 @@ class Charge:
 
 
 def settle(unit: Unit, charge: Charge) -> Settlement:
+    """Charge the personal account, or record why not (see _settle)."""
+    with SETTLEMENT_LATENCY.time():
+        return _settle(unit, charge)
+
+
+def _settle(unit: Unit, charge: Charge) -> Settlement:
     """Charge the personal account, or record why not (402 with the decline code).
 
     The card row and then the account row are locked, so concurrent charges queue and
