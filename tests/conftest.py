@@ -105,10 +105,10 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def rt(engine: Engine, connection: Connection, clock: FixedClock) -> Runtime:
+def rt(engine: Engine, connection: Connection, clock: FixedClock, var_dir: Path) -> Runtime:
     """A runtime whose every unit of work is a savepoint inside the test's transaction."""
     sessions = sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
-    return build_runtime(make_settings(), engine=engine, sessions=sessions, clock=clock)
+    return build_runtime(make_settings(var_dir=var_dir), engine=engine, sessions=sessions, clock=clock)
 
 
 @pytest.fixture

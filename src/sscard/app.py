@@ -18,6 +18,7 @@ from sscard.audit.routes import router as audit_router
 from sscard.auth.routes import router as auth_router
 from sscard.auth.service import ensure_admin
 from sscard.cards.routes import router as cards_router
+from sscard.claims.routes import router as claims_router
 from sscard.db import transaction
 from sscard.demo_routes import router as demo_router
 from sscard.http import RequestMiddleware, install_error_handlers, runtime
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, rt: Runtime | None = None, p
         invalid_list_router,
         stream_router,
         settlement_router,
+        claims_router,
         institutions_router,
         audit_router,
     )

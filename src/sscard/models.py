@@ -8,6 +8,7 @@ def load_all() -> None:
     import sscard.audit.models
     import sscard.auth.models
     import sscard.cards.models
+    import sscard.claims.models
     import sscard.institutions.models
     import sscard.invalid_list.models
     import sscard.loss.models

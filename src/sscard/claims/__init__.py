@@ -1,0 +1,1 @@
+"""Reimbursement claims for what people paid while their card was gone (R-CLM)."""
