@@ -20,6 +20,24 @@ class ServiceError(Exception):
         self.detail = detail
         self.extra = extra
 
+    def problem(self) -> dict[str, Any]:
+        """The application/problem+json body; extra members never replace standard ones."""
+        return problem_body(self.status, self.code, self.title, self.detail, self.extra)
+
+
+def problem_body(
+    status: int, code: str, title: str, detail: str, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """An RFC 9457 problem with this service's stable `code`."""
+    standard = {
+        "type": f"https://sscard.example/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    return {**(extra or {}), **standard}
+
 
 class Unauthenticated(ServiceError):
     status, code, title = 401, "unauthenticated", "Authentication required"

@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from sscard.auth.roles import Principal, Role
 from sscard.context import request_id_var
 from sscard.db import transaction
-from sscard.errors import Forbidden, ServiceError, Unauthenticated
+from sscard.errors import Forbidden, ServiceError, Unauthenticated, problem_body
 from sscard.runtime import Runtime
 from sscard.unit import Unit
 
@@ -93,15 +93,7 @@ def _observe(scope: Scope, status: int, seconds: float) -> None:
 def problem(status: int, code: str, title: str, detail: str, extra: Mapping[str, Any] | None = None) -> JSONResponse:
     """An application/problem+json response with a stable code; `extra` members may
     add to the standard ones but never replace them."""
-    body = {
-        **(extra or {}),
-        "type": f"https://sscard.example/problems/{code}",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "code": code,
-        "request_id": request_id_var.get(),
-    }
+    body = problem_body(status, code, title, detail, dict(extra or {})) | {"request_id": request_id_var.get()}
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 

@@ -50,7 +50,7 @@ def once(
     try:
         status, body = work()
     except ServiceError as refusal:
-        _store(unit, owner, key, digest, refusal.status, _problem_body(refusal))
+        _store(unit, owner, key, digest, refusal.status, refusal.problem())
         refusal.keep_changes = True
         raise
     _store(unit, owner, key, digest, status, body)
@@ -75,17 +75,6 @@ def _store(unit: Unit, owner: str, key: str, digest: str, status: int, body: dic
     except IntegrityError as exc:
         # The same key is being used by a request running at this very moment.
         raise Conflict("idempotency_in_progress", "a request with this Idempotency-Key is in progress") from exc
-
-
-def _problem_body(refusal: ServiceError) -> dict[str, Any]:
-    return {
-        **refusal.extra,
-        "type": f"https://sscard.example/problems/{refusal.code}",
-        "title": refusal.title,
-        "status": refusal.status,
-        "detail": refusal.detail,
-        "code": refusal.code,
-    }
 
 
 def respond(unit: Unit, key: str | None, payload: Any, work: Callable[[], tuple[int, dict[str, Any]]]) -> JSONResponse:
