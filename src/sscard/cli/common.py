@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import logging.config
+from typing import Any
 
 from rich.console import Console
 
@@ -14,14 +16,23 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def logging_config(level: str = "INFO") -> dict[str, Any]:
+    """Plain lines with the request ID, on standard error; for dictConfig, and for
+    uvicorn, which applies it in every worker process too."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": RequestIdFilter}},
+        "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": "plain"}},
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {"uvicorn": {"handlers": [], "propagate": True}, "uvicorn.access": {"level": "WARNING"}},
+    }
+
+
 def configure_logging(level: str = "INFO") -> None:
-    """Plain lines with the request ID, on standard error."""
-    handler = logging.StreamHandler()
-    handler.addFilter(RequestIdFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
+    """Configure this process's logging (see logging_config)."""
+    logging.config.dictConfig(logging_config(level))
 
 
 def load_runtime(settings: Settings | None = None) -> Runtime:

@@ -10,7 +10,7 @@ import uvicorn
 
 from sscard import demo as demo_data
 from sscard.app import prepare_database
-from sscard.cli.common import configure_logging, console, load_runtime
+from sscard.cli.common import configure_logging, console, err_console, load_runtime, logging_config
 from sscard.cli.demo import print_logins
 from sscard.settings import Settings
 
@@ -20,8 +20,13 @@ def serve(
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     demo: Annotated[bool, typer.Option("--demo", help="load demo data; allows running without a secret")] = False,  # noqa: FBT002
     log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING")] = "INFO",
+    workers: Annotated[int, typer.Option(min=1, max=64, help="server processes (PostgreSQL)")] = 1,
 ) -> None:
     """Serve the API (and /docs) on HOST:PORT."""
+    if demo and workers > 1:
+        # A demo's clock and its in-process list stream belong to one process.
+        err_console.print("[red]error:[/] a demo runs in one process; drop --workers or --demo")
+        raise typer.Exit(2)
     if demo:
         os.environ["SSCARD_DEMO"] = "true"  # the app factory reads its settings from here
     rt = load_runtime(Settings())
@@ -38,7 +43,8 @@ def serve(
         factory=True,
         host=host,
         port=port,
-        log_config=None,
+        workers=workers,
+        log_config=logging_config(log_level.upper()),
         access_log=False,
         proxy_headers=False,
     )
