@@ -21,6 +21,7 @@ from sscard.cards.routes import router as cards_router
 from sscard.claims.routes import router as claims_router
 from sscard.db import transaction
 from sscard.demo_routes import router as demo_router
+from sscard.guide.routes import router as guide_router
 from sscard.http import RequestMiddleware, install_error_handlers, runtime
 from sscard.institutions.routes import router as institutions_router
 from sscard.invalid_list.routes import router as invalid_list_router
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, *, rt: Runtime | None = None, p
         stream_router,
         settlement_router,
         claims_router,
+        guide_router,
         institutions_router,
         audit_router,
     )

@@ -92,7 +92,8 @@ def snapshot(request: Request, unit: Annotated[Unit, Depends(LIST_READERS)], sco
     """The whole list of a scope; `ETag` is its version, `If-None-Match` gives 304."""
     snap = service.snapshot(unit.session, list_scope(unit, scope))
     etag = f'"{snap.version}"'
-    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    # One version, two representations: caches tell them apart by Accept.
+    headers = {"ETag": etag, "Cache-Control": "no-cache", "Vary": "Accept"}
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     if binary.MEDIA_TYPE in request.headers.get("accept", ""):

@@ -42,7 +42,7 @@ def terminal_lags(unit: Unit) -> Sequence[TerminalLag]:
         stmt = stmt.where(Institution.region_code.startswith(prefix, autoescape=True))
     lags: list[TerminalLag] = []
     oldest_unapplied: dict[int, datetime | None] = {}
-    for terminal, institution in unit.session.execute(stmt.order_by(Terminal.id)).tuples():
+    for terminal, institution in unit.session.execute(stmt.order_by(Terminal.id)).all():
         version = terminal.list_version or 0
         if version not in oldest_unapplied:
             oldest_unapplied[version] = _first_change_after(unit, version)

@@ -12,11 +12,11 @@ from sscard.errors import Declined
 from sscard.institutions.models import Institution
 from sscard.invalid_list.models import ListChange
 from sscard.invalid_list.rules import Op
-from sscard.invalid_list.service import current_version, entry_of
+from sscard.invalid_list.service import current_version
 from sscard.people.ledger import PostingKind
 from sscard.people.service import post
 from sscard.settlement.models import Compensation, Settlement
-from sscard.settlement.rules import ListEntry, OfflineOutcome, allowed_category, bears_charge, liable_party
+from sscard.settlement.rules import ListEntry, ListEvent, OfflineOutcome, allowed_category, liable_party, loss_at
 from sscard.settlement.service import SETTLEMENTS, _terminal
 from sscard.unit import Unit
 
@@ -56,6 +56,27 @@ def _judge_once(unit: Unit, charge: OfflineCharge) -> OfflineResult:
 
 
 def _judge(unit: Unit, charge: OfflineCharge) -> Settlement:
+    record = _new_record(unit, charge)
+    code, card = _refusal(unit, charge)
+    if card is None:
+        return _reject(unit, record, code)
+    record.person_id = card.person_id
+    loss = loss_at(_list_history(unit, card), charge.occurred_at)
+    try:
+        posting = post(unit, card.person_id, -charge.amount, PostingKind.SETTLEMENT, memo="offline")
+    except Declined as decline:
+        if loss is None:  # R-LIA-1: the holder's own charge needs the holder's money
+            return _reject(unit, record, decline.code)
+        posting = None  # after the report the holder owes nothing, so there is nothing to take
+    record.status, record.balance_after = "posted", posting.balance_after if posting else None
+    unit.session.flush()
+    if loss is not None:
+        _compensate(unit, record, card, loss, charged=posting is not None)
+    SETTLEMENTS.labels("offline", record.status).inc()
+    return record
+
+
+def _new_record(unit: Unit, charge: OfflineCharge) -> Settlement:
     terminal, institution = _terminal(unit)
     record = Settlement(
         institution_id=institution.id,
@@ -71,33 +92,20 @@ def _judge(unit: Unit, charge: OfflineCharge) -> Settlement:
         status="rejected",
     )
     unit.session.add(record)
-    code, card = _refusal(unit, charge, institution.region_code, institution.designated)
-    if code is not None or card is None:
-        record.code = code
-        unit.session.flush()
-        SETTLEMENTS.labels(f"offline_{code}").inc()
-        return record
-    record.person_id = card.person_id
-    invalid_since = card.lost_since or _listed_since(unit, card)
-    try:
-        posting = post(unit, card.person_id, -charge.amount, PostingKind.SETTLEMENT, memo="offline")
-    except Declined as decline:
-        if bears_charge(charge.occurred_at, invalid_since):
-            record.code = decline.code  # R-LIA-1: the holder's own charge needs the holder's money
-            unit.session.flush()
-            return record
-        posting = None  # after the report the holder owes nothing, so nothing to take back
-    record.status, record.balance_after = "posted", posting.balance_after if posting else None
-    unit.session.flush()
-    if invalid_since is not None and not bears_charge(charge.occurred_at, invalid_since):
-        _compensate(unit, record, card, charge, invalid_since, charged=posting is not None)
-    SETTLEMENTS.labels(f"offline_{record.status}").inc()
     return record
 
 
-def _refusal(unit: Unit, charge: OfflineCharge, region: str, designated: bool) -> tuple[str | None, Card | None]:
-    policy = unit.policy(region)
-    if not designated:
+def _reject(unit: Unit, record: Settlement, code: str | None) -> Settlement:
+    record.code = code
+    unit.session.flush()
+    SETTLEMENTS.labels("offline", code or "rejected").inc()
+    return record
+
+
+def _refusal(unit: Unit, charge: OfflineCharge) -> tuple[str | None, Card | None]:
+    _, institution = _terminal(unit)
+    policy = unit.policy(institution.region_code)
+    if not institution.designated:
         return "institution_not_designated", None
     if allowed_category(charge.category) is None:
         return "category_not_allowed", None
@@ -111,27 +119,24 @@ def _refusal(unit: Unit, charge: OfflineCharge, region: str, designated: bool) -
     return (None, card) if card is not None else ("card_unknown", None)
 
 
-def _listed_since(unit: Unit, card: Card) -> datetime | None:
-    entry = entry_of(unit.session, card.card_no)
-    return entry.since if entry else None
+def _list_history(unit: Unit, card: Card) -> list[ListEvent]:
+    changes = unit.session.scalars(select(ListChange).where(ListChange.card_no == card.card_no))
+    return [ListEvent(version=c.version, at=c.at, added=c.op == Op.ADD, reason=c.reason) for c in changes]
 
 
-def _compensate(
-    unit: Unit, record: Settlement, card: Card, charge: OfflineCharge, invalid_since: datetime, *, charged: bool
-) -> None:
+def _compensate(unit: Unit, record: Settlement, card: Card, loss: ListEntry, *, charged: bool) -> None:
     """R-LIA-2: make the holder whole at the original price and name who pays."""
     institution = unit.session.get_one(Institution, record.institution_id)
     max_lag = timedelta(minutes=unit.policy(institution.region_code).max_list_lag_minutes)
-    entry = _entry_added(unit, card, invalid_since, charge.occurred_at)
     liable = liable_party(
-        occurred_at=charge.occurred_at, entry=entry, terminal_version=charge.list_version, max_lag=max_lag
+        occurred_at=record.occurred_at, entry=loss, terminal_version=record.list_version or 0, max_lag=max_lag
     )
     record.status = "compensated"
     compensation = Compensation(
         settlement_id=record.id,
         person_id=card.person_id,
         institution_id=record.institution_id,
-        amount=charge.amount,
+        amount=record.amount,
         liable=liable.value,
         status="paid",
         at=unit.now,
@@ -139,25 +144,10 @@ def _compensate(
     unit.session.add(compensation)
     unit.session.flush()
     if charged:
-        post(unit, card.person_id, charge.amount, PostingKind.COMPENSATION, ref=f"compensation:{compensation.id}")
+        post(unit, card.person_id, record.amount, PostingKind.COMPENSATION, ref=f"compensation:{compensation.id}")
     unit.audit(
-        "settlement.compensate", ("settlement", record.id), card.region_code, amount=charge.amount, liable=liable.value
+        "settlement.compensate", ("settlement", record.id), card.region_code, amount=record.amount, liable=liable.value
     )
-
-
-def _entry_added(unit: Unit, card: Card, invalid_since: datetime, occurred_at: datetime) -> ListEntry:
-    """The change that first put the card on the list for the loss the charge fell in:
-    from then on a terminal could have known."""
-    stmt = (
-        select(ListChange)
-        .where(ListChange.card_no == card.card_no, ListChange.op == Op.ADD, ListChange.at >= invalid_since)
-        .order_by(ListChange.version)
-        .limit(1)
-    )
-    change = unit.session.scalars(stmt).first()
-    if change is None:  # the list has kept no trace (compacted): nothing says the terminal knew
-        return ListEntry(version=current_version(unit.session) + 1, at=occurred_at)
-    return ListEntry(version=change.version, at=change.at)
 
 
 def _result_of(unit: Unit, record: Settlement) -> OfflineResult:

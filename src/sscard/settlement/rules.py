@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -44,9 +45,31 @@ class ListEntry:
     at: datetime
 
 
-def bears_charge(occurred_at: datetime, invalid_since: datetime | None) -> bool:
-    """R-LIA-1: the holder bears a charge made before the card was reported."""
-    return invalid_since is None or occurred_at < invalid_since
+@dataclass(frozen=True, slots=True)
+class ListEvent:
+    """One change of the card on the invalid list, as the change log recorded it."""
+
+    version: int
+    at: datetime
+    added: bool
+    reason: str | None
+
+
+def loss_at(history: Sequence[ListEvent], occurred_at: datetime) -> ListEntry | None:
+    """The entry that put the card on the list for a loss in force at `occurred_at`.
+
+    R-LIA-1/2 turn on the loss report, so what counts is the card's state when the
+    charge was made — not now (the loss may since have been lifted) — and only a loss
+    (a card damaged or expired is still its holder's own). None: the holder bears it.
+    """
+    opened: ListEvent | None = None
+    for event in sorted(history, key=lambda e: e.version):
+        if event.at > occurred_at:
+            break
+        opened = (opened or event) if event.added else None
+    if opened is None or opened.reason != "lost":
+        return None
+    return ListEntry(version=opened.version, at=opened.at)
 
 
 def liable_party(*, occurred_at: datetime, entry: ListEntry, terminal_version: int, max_lag: timedelta) -> Liable:

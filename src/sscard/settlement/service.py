@@ -21,7 +21,11 @@ from sscard.settlement.models import Refund, Settlement
 from sscard.settlement.rules import allowed_category
 from sscard.unit import Unit
 
-SETTLEMENTS = Counter("sscard_settlements_total", "Settlement attempts by outcome", ["outcome"])
+SETTLEMENTS = Counter(
+    "sscard_settlements_total",
+    "Settlement attempts: online or offline, and approved, posted, compensated or the decline code",
+    ["channel", "outcome"],
+)
 SETTLEMENT_LATENCY = Histogram(
     "sscard_settlement_seconds",
     "Time to settle, from request to decision",
@@ -78,7 +82,7 @@ def _settle(unit: Unit, charge: Charge) -> Settlement:
     unit.session.add(record)
     unit.session.flush()
     posting.ref = f"settlement:{record.id}"
-    SETTLEMENTS.labels("approved").inc()
+    SETTLEMENTS.labels("online", "approved").inc()
     return record
 
 
@@ -100,11 +104,19 @@ def _check(unit: Unit, institution: Institution, charge: Charge) -> int:
     if charge.ecert_token is not None:
         return ecert.redeem(unit, charge.ecert_token)
     card = _usable_card(unit, charge.card_no or "")
-    try:
-        verify_pin(unit, card, charge.pin or "")
-    except Refused as refusal:  # at a terminal, a PIN refusal is a decline like the others
-        raise Declined(refusal.code, refusal.detail, **refusal.extra) from refusal
+    _verify_pin_at_terminal(unit, card, charge.pin or "")
     return card.person_id
+
+
+def _verify_pin_at_terminal(unit: Unit, card: Card, pin: str) -> None:
+    """At a terminal a PIN refusal is a decline (402) like the others, and a wrong PIN
+    still counts toward the lock."""
+    try:
+        verify_pin(unit, card, pin)
+    except Refused as refusal:
+        decline = Declined(refusal.code, refusal.detail, **refusal.extra)
+        decline.keep_changes = refusal.keep_changes
+        raise decline from refusal
 
 
 def _usable_card(unit: Unit, card_no: str) -> Card:
@@ -124,7 +136,7 @@ def _record_decline(unit: Unit, record: Settlement, refusal: ServiceError) -> No
     unit.session.add(record)
     unit.session.flush()
     refusal.keep_changes = True
-    SETTLEMENTS.labels(refusal.code).inc()
+    SETTLEMENTS.labels("online", refusal.code).inc()
 
 
 def refund(unit: Unit, settlement_id: int, amount: int | None) -> Refund:
@@ -135,7 +147,8 @@ def refund(unit: Unit, settlement_id: int, amount: int | None) -> Refund:
     _, institution = _terminal(unit)
     if record is None or record.institution_id != institution.id:
         raise NotFound(f"no settlement {settlement_id} at this institution")
-    if record.status != "approved" or record.person_id is None:
+    # An offline charge the holder bore ("posted") was money taken like any other.
+    if record.status not in ("approved", "posted") or record.person_id is None:
         raise Conflict("not_refundable", "only an approved settlement can be refunded")
     amount = record.amount - record.refunded if amount is None else amount
     if not 0 < amount <= record.amount - record.refunded:
@@ -156,6 +169,6 @@ def balance_inquiry(unit: Unit, card_no: str, pin: str) -> tuple[int, int]:
     """R-SET-4: the balance and the held part, against the card's PIN."""
     card = _usable_card(unit, card_no)
     unit.actor.require_bank(card.bank)
-    verify_pin(unit, card, pin)
+    _verify_pin_at_terminal(unit, card, pin)
     account = account_of(unit, card.person_id)
     return account.balance, account.held
