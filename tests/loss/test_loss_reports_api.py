@@ -285,7 +285,9 @@ def test_r_card_2_a_never_activated_card_is_reported_as_unactivated(api: Api) ->
     _, card_no = holder_card(api, activate=False)
     body = api.report_loss(card_no)
     assert (body["risk"], body["card_status"]) == ("unactivated", "provisional_loss")
-    assert "activated" in body["warning"]
+    assert "激活" in body["warning"]  # zh-CN unless the caller asks otherwise
+    english = api.call("GET", f"/v1/cards/{card_no}/loss-reports", api.clerk | {"Accept-Language": "en"})
+    assert "activated" in english.json()["items"][0]["warning"]
 
 
 @pytest.mark.parametrize(("changed_by", "risk"), [("holder", "pin_changed"), ("bank", "none")])

@@ -136,3 +136,9 @@ def fee_phrase(fen: int, catalog: Catalog) -> str:
 def format_yuan(fen: int) -> str:
     """2050 fen → "20.50"."""
     return f"{fen // 100}.{fen % 100:02d}"
+
+
+def risk_warning(risk: str, language: Language) -> str:
+    """R-CARD-2: what a person is told when a card in this risk state is reported lost."""
+    messages = CATALOGS[language].messages
+    return messages.get(f"risk.{risk}", messages["risk.liability"])

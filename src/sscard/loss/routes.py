@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Query, status
+from fastapi import APIRouter, Body, Depends, Header, Query, status
 from sqlalchemy import select
 
 from sscard.auth.roles import Role
@@ -14,6 +14,9 @@ from sscard.cards.schemas import CardRead, Empty
 from sscard.cards.service import find_card
 from sscard.clock import china_date
 from sscard.errors import Forbidden
+from sscard.guide.build import risk_warning
+from sscard.guide.catalog import Language
+from sscard.guide.language import negotiate
 from sscard.http import allow
 from sscard.loss import bank_events, replacement, rules, service
 from sscard.loss.models import LossReport, Replacement
@@ -41,7 +44,7 @@ def _reporter(body: ReporterBody | None) -> service.Reporter | None:
     return service.Reporter(**body.model_dump()) if body else None
 
 
-def report_read(unit: Unit, report: LossReport, card: Card) -> LossReportRead:
+def report_read(unit: Unit, report: LossReport, card: Card, language: Language) -> LossReportRead:
     """The API view of a loss report; an agent's ID number masked as any other."""
     risk = rules.Risk(report.risk)
     id_number = report.reporter_id_number
@@ -55,7 +58,7 @@ def report_read(unit: Unit, report: LossReport, card: Card) -> LossReportRead:
         reported_at=report.reported_at,
         card_status=card.status,
         risk=risk,
-        warning=rules.RISK_WARNINGS[risk],
+        warning=risk_warning(risk, language),
         expires_at=report.expires_at,
         closed_at=report.closed_at,
         closed_reason=report.closed_reason,
@@ -68,21 +71,28 @@ def report_loss(
     card_no: str,
     body: LossReportCreate,
     unit: Annotated[Unit, Depends(allow(Role.OPERATOR, Role.CLERK, Role.BANK, Role.CARDHOLDER))],
+    accept_language: Annotated[str | None, Header()] = None,
 ) -> LossReportRead:
-    """Report a card lost, provisionally through any channel or formally at the counter."""
+    """Report a card lost, provisionally through any channel or formally at the counter;
+    the risk warning in the caller's language (zh-CN unless Accept-Language says en)."""
     new = service.NewLossReport(
         kind=body.kind, channel=body.channel, reporter=_reporter(body.reporter), documents=tuple(body.documents)
     )
     report, card = service.report_loss(unit, card_no, new)
-    return report_read(unit, report, card)
+    return report_read(unit, report, card, negotiate(accept_language))
 
 
 @router.get("/cards/{card_no}/loss-reports")
-def loss_reports(card_no: str, unit: Annotated[Unit, Depends(STAFF_OR_SELF)]) -> LossReportList:
+def loss_reports(
+    card_no: str,
+    unit: Annotated[Unit, Depends(STAFF_OR_SELF)],
+    accept_language: Annotated[str | None, Header()] = None,
+) -> LossReportList:
     """Every loss report of the card, oldest first."""
     card = find_card(unit, card_no)
     rows = unit.session.scalars(select(LossReport).where(LossReport.card_id == card.id).order_by(LossReport.id))
-    return LossReportList(items=[report_read(unit, r, card) for r in rows])
+    language = negotiate(accept_language)
+    return LossReportList(items=[report_read(unit, r, card, language) for r in rows])
 
 
 @router.post("/cards/{card_no}/loss-reports/lift")

@@ -48,18 +48,6 @@ class ReplacementReason(StrEnum):
     EXPIRED = "expired"
 
 
-# R-CARD-2: what the holder is told when a card in each risk state is reported lost.
-RISK_WARNINGS: dict[Risk, str] = {
-    Risk.UNACTIVATED: "The card was never activated: whoever finds it could try to activate it. "
-    "Make the report formal at the counter and apply for a replacement.",
-    Risk.NO_PIN: "The card has no PIN: it could be used without one. Keep the report in force until you "
-    "find the card or replace it.",
-    Risk.PIN_CHANGED: "You changed the card's PIN yourself: if the new PIN is written down or easy to guess, "
-    "report formally and replace the card.",
-    Risk.NONE: "The card has stopped settling. Charges made before this report are yours; charges after it "
-    "are refunded to you.",
-}
-
 # R-LOSS-1: which channels each role reports through. A cardholder reports online or at
 # a kiosk; the hotline's operator answers calls; a clerk takes written reports and the
 # counter's formal ones; a bank its own.
