@@ -24,6 +24,7 @@ from sscard.demo_routes import router as demo_router
 from sscard.guide.routes import router as guide_router
 from sscard.http import RequestMiddleware, install_error_handlers, runtime
 from sscard.institutions.routes import router as institutions_router
+from sscard.invalid_list.broker import ListBroker
 from sscard.invalid_list.routes import router as invalid_list_router
 from sscard.invalid_list.stream import router as stream_router
 from sscard.jobs import run_forever
@@ -57,12 +58,18 @@ def create_app(settings: Settings | None = None, *, rt: Runtime | None = None, p
     rt = rt or build_runtime(settings or Settings())
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         if prepare:
             prepare_database(rt)
         interval = rt.settings.jobs_interval_seconds
         scheduler = asyncio.create_task(run_forever(rt, interval)) if prepare and interval else None
+        # The broker reads the database on its own; a caller that prepares the database
+        # itself (tests on one rolled-back connection) gets no live stream.
+        broker = started.state.list_broker = ListBroker(rt)
+        if prepare:
+            await broker.start()
         yield
+        await broker.stop()
         if scheduler is not None:
             scheduler.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -82,15 +89,16 @@ def create_app(settings: Settings | None = None, *, rt: Runtime | None = None, p
         stream_router,
         settlement_router,
         claims_router,
-        guide_router,
         institutions_router,
         audit_router,
+        guide_router,
     )
     for router in routers:
         app.include_router(router)
     if rt.settings.demo:
         app.include_router(demo_router)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
+    app.add_api_route("/livez", livez, methods=["GET"], tags=["ops"])
     app.add_api_route("/metrics", metrics, methods=["GET"], tags=["ops"], include_in_schema=False)
     return app
 
@@ -104,6 +112,11 @@ def healthz(request: Request) -> JSONResponse:
         log.exception("health check: the database does not answer")
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
+
+
+def livez() -> JSONResponse:
+    """The process answers (no database): for load balancers, and the hello-world baseline of B3."""
+    return JSONResponse({"status": "ok"})
 
 
 def metrics() -> Response:

@@ -14,7 +14,8 @@ from sscard.errors import Invalid, NotFound
 from sscard.http import allow
 from sscard.invalid_list import binary, service, sync
 from sscard.invalid_list.rules import ListReason, Op
-from sscard.policy.regions import NATIONAL, Level, is_region_code, level_of, parent_of, scope_prefix
+from sscard.invalid_list.sync import city_of
+from sscard.policy.regions import is_region_code, level_of, scope_prefix
 from sscard.policy.service import get_region
 from sscard.schemas import Body as BodyModel
 from sscard.schemas import Out
@@ -35,8 +36,7 @@ def list_scope(unit: Unit, requested: str | None) -> str:
     scope = requested or unit.actor.region
     if not is_region_code(scope):
         raise Invalid("invalid_request", f"{scope!r} is not a region code", field="scope")
-    if level_of(scope) is Level.district:
-        scope = parent_of(scope) or NATIONAL
+    scope = city_of(scope)
     get_region(unit.session, scope)
     if unit.actor.is_staff and unit.actor.role is not Role.BANK:
         unit.actor.require_region(scope)

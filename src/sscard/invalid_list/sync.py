@@ -12,8 +12,13 @@ from sscard.errors import Invalid
 from sscard.institutions.models import Institution, Terminal
 from sscard.invalid_list.models import ListChange
 from sscard.invalid_list.service import current_version
-from sscard.policy.regions import scope_prefix
+from sscard.policy.regions import Level, level_of, parent_of, scope_prefix
 from sscard.unit import Unit
+
+
+def city_of(region: str) -> str:
+    """The list a region's terminals follow: a district's city, else the region itself."""
+    return (parent_of(region) or region) if level_of(region) is Level.district else region
 
 
 def acknowledge(unit: Unit, version: int) -> None:
@@ -41,17 +46,22 @@ def terminal_lags(unit: Unit) -> Sequence[TerminalLag]:
     if prefix:
         stmt = stmt.where(Institution.region_code.startswith(prefix, autoescape=True))
     lags: list[TerminalLag] = []
-    oldest_unapplied: dict[int, datetime | None] = {}
+    oldest_unapplied: dict[tuple[int, str], datetime | None] = {}
     for terminal, institution in unit.session.execute(stmt.order_by(Terminal.id)).all():
-        version = terminal.list_version or 0
-        if version not in oldest_unapplied:
-            oldest_unapplied[version] = _first_change_after(unit, version)
-        behind = oldest_unapplied[version]
+        # A terminal follows its own city's list by default (R-INV-2): only changes
+        # there can leave it behind.
+        key = (terminal.list_version or 0, scope_prefix(city_of(institution.region_code)))
+        if key not in oldest_unapplied:
+            oldest_unapplied[key] = _first_change_after(unit, *key)
+        behind = oldest_unapplied[key]
         max_lag = timedelta(minutes=unit.policy(institution.region_code).max_list_lag_minutes)
         lagging = behind is not None and unit.now - behind > max_lag
         lags.append(TerminalLag(terminal, institution, behind, lagging))
     return lags
 
 
-def _first_change_after(unit: Unit, version: int) -> datetime | None:
-    return unit.session.scalar(select(func.min(ListChange.at)).where(ListChange.version > version))
+def _first_change_after(unit: Unit, version: int, prefix: str) -> datetime | None:
+    stmt = select(func.min(ListChange.at)).where(ListChange.version > version)
+    if prefix:
+        stmt = stmt.where(ListChange.region_code.startswith(prefix, autoescape=True))
+    return unit.session.scalar(stmt)

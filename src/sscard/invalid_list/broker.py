@@ -1,0 +1,310 @@
+"""Fan-out of invalid-list changes to this process's streams (R-INV-3).
+
+The database is the only source of changes: a poke only says "look again", and the
+broker then reads every change after the last version it delivered. A poke that is
+lost or merged with another delays a change; it never skips one, because versions
+commit in order (see ListCounter). Pokes come from commits in this process (SQLite),
+from LISTEN/NOTIFY (PostgreSQL, so a change committed by any server process arrives),
+and from a slow timer as a safety net for both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import FrameType
+from typing import Any
+
+import psycopg
+from prometheus_client import Gauge
+from psycopg import sql
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from sscard.db import transaction
+from sscard.errors import ServiceError
+from sscard.invalid_list import service
+from sscard.invalid_list.models import ListChange
+from sscard.invalid_list.service import NOTIFY_CHANNEL, PENDING_VERSIONS, SnapshotRequired
+from sscard.policy.regions import NATIONAL, covers
+from sscard.runtime import Runtime
+
+log = logging.getLogger("sscard.invalid_list.broker")
+
+SUBSCRIBERS = Gauge("sscard_invalid_list_stream_subscribers", "Invalid-list streams open in this process")
+VERSION = Gauge("sscard_invalid_list_version", "The newest invalid-list version this process has delivered")
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class StreamUnavailable(ServiceError):
+    status, code, title = 503, "stream_unavailable", "Stream unavailable"
+
+
+@dataclass(frozen=True, slots=True)
+class ListEvent:
+    """One committed change of the list, detached from any session."""
+
+    version: int
+    card_no: str
+    op: str
+    reason: str | None
+    at: datetime
+    region_code: str
+
+    @classmethod
+    def of(cls, change: ListChange) -> ListEvent:
+        """The event of a change-log row."""
+        return cls(change.version, change.card_no, change.op, change.reason, change.at, change.region_code)
+
+
+def read_changes(rt: Runtime, since: int, scope: str, limit: int) -> tuple[int, list[ListEvent]]:
+    """Changes after `since` in a scope and the version they reach, in one short transaction."""
+    with transaction(rt.sessions) as session:
+        reached, rows = service.changes_since(session, since, scope, limit)
+        return reached, [ListEvent.of(row) for row in rows]
+
+
+def read_version(rt: Runtime) -> int:
+    """The newest committed version, in one short transaction."""
+    with transaction(rt.sessions) as session:
+        return service.current_version(session)
+
+
+class Subscription:
+    """One stream's queue of the changes in its scope; ends when closed."""
+
+    def __init__(self, scope: str, capacity: int) -> None:
+        self.scope = scope
+        self._capacity = capacity
+        # One slot more than the capacity, so the end marker always fits.
+        self._queue: asyncio.Queue[ListEvent | None] = asyncio.Queue(capacity + 1)
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """Whether the subscription has ended."""
+        return self._closed
+
+    def covers(self, change: ListEvent) -> bool:
+        """Whether the change is on this scope's list (R-INV-2)."""
+        return covers(self.scope, change.region_code)
+
+    def offer(self, change: ListEvent) -> bool:
+        """Queue a change; False when the reader has fallen too far behind."""
+        if self._queue.qsize() >= self._capacity:
+            return False
+        self._queue.put_nowait(change)
+        return True
+
+    def close(self) -> None:
+        """End the subscription after the changes already queued."""
+        if not self._closed:
+            self._closed = True
+            self._queue.put_nowait(None)
+
+    async def next(self) -> ListEvent | None:
+        """The next change, or None once the subscription has ended."""
+        change = await self._queue.get()
+        if change is None:
+            self._queue.put_nowait(None)  # every later call ends too
+        return change
+
+
+class ListBroker:
+    """Delivers each committed change, in version order, to every subscriber whose
+    scope covers it; a subscriber that falls behind is dropped, never waited for."""
+
+    def __init__(self, rt: Runtime, *, capacity: int = 1000, safety_interval: float = 5.0, batch: int = 1000) -> None:
+        self._rt = rt
+        self._capacity = capacity
+        self._safety_interval = safety_interval
+        self._batch = batch
+        self._subscribers: set[Subscription] = set()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake = asyncio.Event()
+        self._last = 0
+        self._hooked = False
+        self._stopping = False
+        self._chained: dict[int, Any] = {}
+
+    @property
+    def running(self) -> bool:
+        """Whether the broker has started and is not stopping."""
+        return self._loop is not None and not self._stopping
+
+    @property
+    def last_version(self) -> int:
+        """The newest version delivered (or known when the broker started)."""
+        return self._last
+
+    @property
+    def subscriber_count(self) -> int:
+        """How many subscriptions are open."""
+        return len(self._subscribers)
+
+    async def start(self) -> None:
+        """Start following the list from its current version."""
+        self._loop, self._stopping = asyncio.get_running_loop(), False
+        self._wake = asyncio.Event()
+        self._last = await asyncio.to_thread(read_version, self._rt)
+        VERSION.set(self._last)
+        self._tasks = [asyncio.create_task(self._pump()), asyncio.create_task(self._tick())]
+        if self._rt.engine.dialect.name == "postgresql":
+            self._tasks.append(asyncio.create_task(self._listen()))
+        self._hook_sessions()
+        self._end_streams_on_stop_signals()
+
+    async def stop(self) -> None:
+        """Stop reading and end every subscription (their streams close cleanly)."""
+        self._unhook_sessions()
+        self._restore_signal_handlers()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        self._end_streams()
+        self._loop = None
+
+    def subscribe(self, scope: str) -> Subscription:
+        """A new subscription that receives every change committed from now on."""
+        if not self.running:
+            raise StreamUnavailable("the invalid-list stream is not running in this server")
+        subscription = Subscription(scope, self._capacity)
+        self._subscribers.add(subscription)
+        SUBSCRIBERS.inc()
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        """End a subscription and forget it."""
+        subscription.close()
+        if subscription in self._subscribers:
+            self._subscribers.discard(subscription)
+            SUBSCRIBERS.dec()
+
+    def poke(self) -> None:
+        """Ask the broker to look for new changes; safe from any thread."""
+        loop = self._loop
+        if loop is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            loop.call_soon_threadsafe(self._wake.set)
+
+    async def _pump(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._deliver_new()
+            except Exception:
+                log.exception("reading new invalid-list changes failed; retrying on the next poke")
+
+    async def _deliver_new(self) -> None:
+        while True:
+            try:
+                reached, changes = await asyncio.to_thread(read_changes, self._rt, self._last, NATIONAL, self._batch)
+            except SnapshotRequired:
+                await self._restart()
+                return
+            self._fan_out(changes)
+            self._last = max(self._last, reached)
+            VERSION.set(self._last)
+            if len(changes) < self._batch:
+                return
+
+    def _fan_out(self, changes: Sequence[ListEvent]) -> None:
+        for change in changes:
+            for subscription in list(self._subscribers):
+                if subscription.covers(change) and not subscription.offer(change):
+                    log.warning("a stream of %s fell %d changes behind; dropped", subscription.scope, self._capacity)
+                    self.unsubscribe(subscription)
+
+    async def _restart(self) -> None:
+        # The log no longer reaches back to the version delivered last: no subscriber
+        # can be brought up to date from here, so each reconnects and resumes itself.
+        log.warning("the change log no longer reaches version %d; ending every stream", self._last)
+        for subscription in list(self._subscribers):
+            self.unsubscribe(subscription)
+        self._last = await asyncio.to_thread(read_version, self._rt)
+        VERSION.set(self._last)
+
+    async def _tick(self) -> None:
+        while True:
+            await asyncio.sleep(self._safety_interval)
+            self._wake.set()
+
+    async def _listen(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                await self._listen_once()
+            except (psycopg.Error, OSError) as exc:
+                log.warning("LISTEN %s failed (%s); again in %.0f s", NOTIFY_CHANNEL, exc, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 30.0)
+
+    async def _listen_once(self) -> None:
+        url = self._rt.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+            await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(NOTIFY_CHANNEL)))
+            self._wake.set()  # whatever committed while nobody was listening
+            async for _ in conn.notifies():
+                self._wake.set()
+
+    def _hook_sessions(self) -> None:
+        # On this runtime's sessionmaker, not on every Session: a commit pokes the broker
+        # of its own runtime only, with no registry of brokers to keep.
+        event.listen(self._rt.sessions, "after_commit", self._after_commit)
+        event.listen(self._rt.sessions, "after_rollback", self._after_rollback)
+        self._hooked = True
+
+    def _unhook_sessions(self) -> None:
+        if self._hooked:
+            event.remove(self._rt.sessions, "after_commit", self._after_commit)
+            event.remove(self._rt.sessions, "after_rollback", self._after_rollback)
+            self._hooked = False
+
+    def _after_commit(self, session: Session) -> None:
+        # Runs in whichever thread committed. On PostgreSQL the commit's NOTIFY already
+        # wakes every process, this one included.
+        committed: list[Any] | None = session.info.pop(PENDING_VERSIONS, None)
+        if committed and self._rt.engine.dialect.name != "postgresql":
+            self.poke()
+
+    def _after_rollback(self, session: Session) -> None:
+        session.info.pop(PENDING_VERSIONS, None)
+
+    def _end_streams(self) -> None:
+        self._stopping = True
+        for subscription in list(self._subscribers):
+            self.unsubscribe(subscription)
+
+    def _end_streams_on_stop_signals(self) -> None:
+        # uvicorn waits for every open response to end before it runs the lifespan's
+        # shutdown, and a stream never ends by itself: so the streams end as soon as
+        # the server is told to stop, and the server's own handler then carries on.
+        if threading.current_thread() is not threading.main_thread():
+            return
+        for sig in STOP_SIGNALS:
+            previous = signal.getsignal(sig)
+            if callable(previous):  # a default action (die, ignore) waits for nothing
+                self._chained[sig] = previous
+                signal.signal(sig, self._on_stop_signal)
+
+    def _on_stop_signal(self, sig: int, frame: FrameType | None) -> None:
+        if self._loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                self._loop.call_soon_threadsafe(self._end_streams)
+        self._chained[sig](sig, frame)
+
+    def _restore_signal_handlers(self) -> None:
+        for sig, previous in self._chained.items():
+            if signal.getsignal(sig) == self._on_stop_signal:
+                signal.signal(sig, previous)
+        self._chained = {}
