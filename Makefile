@@ -5,7 +5,7 @@ UV_VERSION := 0.13.9
 VENV := .venv
 UV := $(VENV)/bin/uv
 
-.PHONY: help install run test lint migrations-check ci clean
+.PHONY: help install run test lint migrations-check ci clean bench bench-full
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -38,3 +38,11 @@ ci: lint migrations-check test ## what .ci/run runs after installing PostgreSQL
 
 clean: ## remove the virtualenv, caches and the demo database
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+bench: install ## the benchmarks, quick sizes (a few minutes); records BENCHMARKS.md
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(VENV)/bin/python -m bench.run $(if $(ONLY),--only $(ONLY))
+
+bench-full: install ## the benchmarks at full size (10 M cards, 10,000 terminals)
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+	$(VENV)/bin/python -m bench.run --full $(if $(ONLY),--only $(ONLY))
