@@ -14,6 +14,7 @@ from anyio import to_thread
 
 from sscard.auth.roles import Principal, Role
 from sscard.db import transaction
+from sscard.invalid_list.sync import count_lagging
 from sscard.loss.service import release_expired_provisional
 from sscard.runtime import Runtime
 from sscard.unit import Unit
@@ -22,6 +23,7 @@ log = logging.getLogger("sscard.jobs")
 SYSTEM = Principal(subject="system", role=Role.ADMIN)
 JOBS: dict[str, Callable[[Unit], int]] = {
     "release_expired_provisional": release_expired_provisional,  # R-LOSS-5
+    "count_lagging_terminals": count_lagging,  # R-INV-3, for /metrics
 }
 
 

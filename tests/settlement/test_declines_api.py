@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from sscard.auth.roles import Principal, Role
 from sscard.clock import CHINA_STANDARD_TIME, FixedClock
+from sscard.jobs import run_due_jobs
 from sscard.runtime import Runtime
 from sscard.settlement.models import Settlement
 from tests.api import DEMO_PIN, Api
@@ -415,3 +416,14 @@ def test_metrics_count_offline_uploads_by_outcome(api: Api, clock: FixedClock) -
     after = [sample(api, "sscard_settlements_total", channel="offline", outcome=o) for o in outcomes]
     counted = {o: b - a for o, a, b in zip(outcomes, before, after, strict=True)}
     assert counted == dict.fromkeys(outcomes, 1.0)
+
+
+def test_metrics_count_lagging_terminals(api: Api, clock: FixedClock) -> None:
+    """R-INV-3: the scheduled job sets the lagging-terminals gauge."""
+    _, card_no = funded_card(api)
+    api.terminal()  # has applied no version at all
+    api.report_loss(card_no)
+    clock.advance(timedelta(minutes=31))
+    done = run_due_jobs(api.rt)
+    assert done["count_lagging_terminals"] >= 1
+    assert sample(api, "sscard_terminals_lagging") == done["count_lagging_terminals"]

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from prometheus_client import Gauge
 from sqlalchemy import func, select
 
 from sscard.errors import Invalid
@@ -14,6 +15,10 @@ from sscard.invalid_list.models import ListChange
 from sscard.invalid_list.service import current_version
 from sscard.policy.regions import Level, level_of, parent_of, scope_prefix
 from sscard.unit import Unit
+
+TERMINALS_LAGGING = Gauge(
+    "sscard_terminals_lagging", "Terminals whose invalid list is older than their region's max_list_lag_minutes"
+)
 
 
 def city_of(region: str) -> str:
@@ -65,3 +70,10 @@ def _first_change_after(unit: Unit, version: int, prefix: str) -> datetime | Non
     if prefix:
         stmt = stmt.where(ListChange.region_code.startswith(prefix, autoescape=True))
     return unit.session.scalar(stmt)
+
+
+def count_lagging(unit: Unit) -> int:
+    """Set the lagging-terminals gauge for /metrics; how many lag (R-INV-3)."""
+    lagging = sum(1 for lag in terminal_lags(unit) if lag.lagging)
+    TERMINALS_LAGGING.set(lagging)
+    return lagging
