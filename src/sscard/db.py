@@ -57,7 +57,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for SQLite or PostgreSQL with the settings each needs."""
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, **kwargs)
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
@@ -88,6 +88,18 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     """Sessions that keep loaded values after commit (responses are built after it)."""
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def make_read_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for routes that only read.
+
+    On PostgreSQL each statement runs on its own (autocommit): no BEGIN and COMMIT
+    round trips around a one-statement read. SQLite keeps ordinary transactions (its
+    writers' BEGIN IMMEDIATE needs the commit that ends it).
+    """
+    if engine.dialect.name != "postgresql":
+        return make_sessionmaker(engine)
+    return make_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"))
 
 
 @contextmanager

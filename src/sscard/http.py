@@ -6,7 +6,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
@@ -142,7 +142,7 @@ def session(request: Request) -> Iterator[Session]:
 _bearer = OAuth2PasswordBearer(tokenUrl="/v1/auth/token", auto_error=False)
 
 
-def principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
+async def principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) -> Principal:
     """The verified caller; 401 unauthenticated without a valid bearer token."""
     if not token:
         raise Unauthenticated("a bearer token is required")
@@ -153,24 +153,40 @@ def principal(request: Request, token: Annotated[str | None, Depends(_bearer)]) 
 ANONYMOUS = Principal(subject="anonymous", role=Role.CARDHOLDER, region="000000")
 
 
-def allow(*roles: Role) -> Callable[..., Unit]:
+def read_session(request: Request) -> Iterator[Session]:
+    """A session for a route that only reads (see db.make_read_sessionmaker)."""
+    with runtime(request).read_sessions() as db:
+        yield db
+
+
+def allow(*roles: Role, read_only: bool = False) -> Callable[..., Awaitable[Unit]]:
     """The one dependency that decides a route's access: the caller must hold one of
     `roles`; the unit it returns carries the caller into the services, which check
     region scope and ownership where an object is involved."""
 
-    def dependency(
-        request: Request,
-        db: Annotated[Session, Depends(session, scope="function")],
-        caller: Annotated[Principal, Depends(principal)],
-    ) -> Unit:
-        if caller.role not in roles:
-            raise Forbidden(f"the {caller.role} role may not do this")
-        return _unit(request, db, caller)
+    # Async: they only check and assemble, so they run on the event loop instead of
+    # costing a hop to a worker thread on every request.
+    async def writer(request: Request, db: WriteSession, caller: Caller) -> Unit:
+        return _authorized(request, db, caller, roles)
 
-    return dependency
+    async def reader(request: Request, db: ReadSession, caller: Caller) -> Unit:
+        return _authorized(request, db, caller, roles)
+
+    return reader if read_only else writer
 
 
-def anonymous(request: Request, db: Annotated[Session, Depends(session, scope="function")]) -> Unit:
+WriteSession = Annotated[Session, Depends(session, scope="function")]
+ReadSession = Annotated[Session, Depends(read_session, scope="function")]
+Caller = Annotated[Principal, Depends(principal)]
+
+
+def _authorized(request: Request, db: Session, caller: Principal, roles: tuple[Role, ...]) -> Unit:
+    if caller.role not in roles:
+        raise Forbidden(f"the {caller.role} role may not do this")
+    return _unit(request, db, caller)
+
+
+async def anonymous(request: Request, db: ReadSession) -> Unit:
     """A unit for routes anyone may call."""
     return _unit(request, db, ANONYMOUS)
 

@@ -12,7 +12,7 @@ from sscard.auth.passwords import Passwords
 from sscard.auth.tokens import TokenSigner
 from sscard.cards.pin import PinHasher
 from sscard.clock import Clock, OffsetClock, SystemClock
-from sscard.db import make_engine, make_sessionmaker
+from sscard.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from sscard.settings import Settings
 
 
@@ -23,6 +23,8 @@ class Runtime:
     settings: Settings
     engine: Engine
     sessions: sessionmaker[Session]
+    # For routes that only read: see db.make_read_sessionmaker.
+    read_sessions: sessionmaker[Session]
     clock: Clock
     pins: PinHasher
     tokens: TokenSigner
@@ -37,11 +39,17 @@ def build_runtime(
     sessions: sessionmaker[Session] | None = None,
 ) -> Runtime:
     """Wire the runtime from settings; tests pass their own engine, sessions or clock."""
-    engine = engine or make_engine(settings.resolved_database_url)
+    engine = engine or make_engine(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=settings.db_pre_ping,
+    )
     return Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions or make_sessionmaker(engine),
+        read_sessions=sessions or make_read_sessionmaker(engine),
         clock=clock or (OffsetClock() if settings.demo else SystemClock()),
         pins=PinHasher(settings.secret),
         tokens=TokenSigner(settings.secret, timedelta(seconds=settings.token_ttl_seconds)),

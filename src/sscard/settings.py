@@ -28,6 +28,13 @@ class Settings(BaseSettings):
     admin_user: str | None = None
     admin_password: SecretStr | None = None
     token_ttl_seconds: int = Field(default=900, ge=60, le=86_400)
+    # Database connections per server process: as many as requests it runs at once
+    # (the thread pool's 40), so a request never waits for, or opens, a connection.
+    db_pool_size: int = Field(default=40, ge=1, le=500)
+    db_max_overflow: int = Field(default=10, ge=0, le=500)
+    # Test each pooled connection with a round trip before use: survives a database
+    # restart without one failed request, at the price of a round trip per request.
+    db_pre_ping: bool = False
     # How often `serve` runs the scheduled jobs (R-LOSS-5 releases); 0 turns them off.
     jobs_interval_seconds: float = Field(default=60, ge=0)
     # Argon2 parameters: the library's RFC 9106 low-memory profile unless a test asks

@@ -37,7 +37,7 @@ class AuditPage(Out):
 
 @router.get("/audit")
 def audit_events(
-    unit: Annotated[Unit, Depends(allow(Role.AUDITOR, Role.ADMIN))],
+    unit: Annotated[Unit, Depends(allow(Role.AUDITOR, Role.ADMIN, read_only=True))],
     actor: str | None = None,
     action: str | None = None,
     object_type: str | None = None,

@@ -16,7 +16,7 @@ from sscard.unit import Unit
 
 router = APIRouter(prefix="/v1", tags=["cards"])
 
-STAFF_OR_SELF = allow(Role.ADMIN, Role.CLERK, Role.OPERATOR, Role.BANK, Role.AUDITOR, Role.CARDHOLDER)
+STAFF_OR_SELF = allow(Role.ADMIN, Role.CLERK, Role.OPERATOR, Role.BANK, Role.AUDITOR, Role.CARDHOLDER, read_only=True)
 
 
 def card_read(card: Card) -> CardRead:

@@ -21,7 +21,7 @@ from sscard.unit import Unit
 router = APIRouter(prefix="/v1", tags=["claims"])
 FILERS = allow(Role.CARDHOLDER, Role.CLERK)
 REVIEWERS = allow(Role.CLERK, Role.ADMIN)
-READERS = allow(Role.CARDHOLDER, Role.CLERK, Role.ADMIN)
+READERS = allow(Role.CARDHOLDER, Role.CLERK, Role.ADMIN, read_only=True)
 
 
 class ExpenseBody(Body):

@@ -23,8 +23,8 @@ from sscard.unit import Unit
 
 router = APIRouter(prefix="/v1", tags=["invalid list"])
 
-LIST_READERS = allow(Role.TERMINAL, Role.BANK)
-INQUIRERS = allow(Role.TERMINAL, Role.BANK, *STAFF)
+LIST_READERS = allow(Role.TERMINAL, Role.BANK, read_only=True)
+INQUIRERS = allow(Role.TERMINAL, Role.BANK, *STAFF, read_only=True)
 ScopeParam = Annotated[str | None, Query(description="region code; default the caller's city (R-INV-2)")]
 
 
@@ -158,7 +158,9 @@ class TerminalList(Out):
 
 
 @router.get("/terminals")
-def terminals(unit: Annotated[Unit, Depends(allow(Role.ADMIN))], lagging: bool | None = None) -> TerminalList:
+def terminals(
+    unit: Annotated[Unit, Depends(allow(Role.ADMIN, read_only=True))], lagging: bool | None = None
+) -> TerminalList:
     """Terminals with the version they applied; `lagging=true` those behind by more
     than their region's `max_list_lag_minutes`."""
     items = [

@@ -175,7 +175,7 @@ def bank_cancellation(
 
 @router.get("/bank-events")
 def read_bank_events(
-    unit: Annotated[Unit, Depends(allow(Role.BANK))],
+    unit: Annotated[Unit, Depends(allow(Role.BANK, read_only=True))],
     since: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> BankEventPage:

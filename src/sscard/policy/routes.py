@@ -72,7 +72,7 @@ def policy_read(policy: rules.Policy) -> PolicyRead:
     return PolicyRead(region=policy.region, sources=dict(policy.sources), **rules.nest(policy.values))
 
 
-STAFF = allow(Role.ADMIN, Role.CLERK, Role.OPERATOR, Role.BANK, Role.AUDITOR)
+STAFF = allow(Role.ADMIN, Role.CLERK, Role.OPERATOR, Role.BANK, Role.AUDITOR, read_only=True)
 
 
 @router.get("/regions/{code}/policy")

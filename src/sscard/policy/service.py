@@ -39,12 +39,18 @@ def sync_regions(session: Session, regions: tuple[Region, ...] = BUILTIN_REGIONS
     return written
 
 
-def get_region(session: Session, code: str) -> RegionRow:
-    """A known region; 422 unknown_region otherwise."""
-    row = session.get(RegionRow, code) if is_region_code(code) else None
-    if row is None:
+# Codes seen to exist. Regions are reference data that is added to, never removed, so a
+# code once found needs no second look-up (the inquiry path asks on every request).
+_KNOWN_REGIONS: set[str] = set()
+
+
+def get_region(session: Session, code: str) -> None:
+    """Refuse an unknown region: 422 unknown_region."""
+    if code in _KNOWN_REGIONS:
+        return
+    if not is_region_code(code) or session.get(RegionRow, code) is None:
         raise Invalid("unknown_region", f"{code!r} is not a known region code", field="region")
-    return row
+    _KNOWN_REGIONS.add(code)
 
 
 def policy_for(session: Session, code: str) -> rules.Policy:
