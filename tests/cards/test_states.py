@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 from sscard.cards.states import (
     FINAL,
     LIVE,
-    ON_INVALID_LIST,
     CardEvent,
     CardStatus,
     TransitionRefused,
     allowed_events,
     next_status,
 )
+from sscard.invalid_list.rules import listing
 
 S, E = CardStatus, CardEvent
 
@@ -139,9 +139,10 @@ def test_live_set_is_every_status_but_the_final_ones() -> None:
 
 def test_r_inv_1_invalid_list_set() -> None:
     """R-INV-1 / R-LOSS-1: lost (pre-loss included), replaced and cancelled cards are invalid."""
-    assert frozenset({S.PROVISIONAL_LOSS, S.LOST, S.REPLACED, S.CANCELLED}) == ON_INVALID_LIST
-    assert S.ACTIVE not in ON_INVALID_LIST
-    assert S.UNACTIVATED not in ON_INVALID_LIST
+    listed = {status for status in S if listing(status, None) is not None}
+    assert listed == {S.PROVISIONAL_LOSS, S.LOST, S.REPLACED, S.CANCELLED}
+    assert listing(S.ACTIVE, "damaged") is not None  # invalid once its replacement is applied for
+    assert listing(S.UNACTIVATED, None) is None
 
 
 @given(st.lists(st.sampled_from(list(CardEvent)), max_size=40))

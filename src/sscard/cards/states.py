@@ -49,7 +49,6 @@ FINAL = frozenset({S.REPLACED, S.CANCELLED})
 # (R-CARD-1 "at most one card of a person is usable at a time"); a lost one is
 # followed by a replacement, not by a second card.
 LIVE = frozenset(set(S) - FINAL)
-ON_INVALID_LIST = frozenset({S.PROVISIONAL_LOSS, S.LOST, S.REPLACED, S.CANCELLED})
 
 
 class TransitionRefused(Exception):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -131,14 +130,6 @@ def provisional_expiry(reported_at: datetime, valid_days: int) -> datetime:
 def needs_loss_report(reason: ReplacementReason) -> bool:
     """R-REP-1: "report the loss before you reissue" — for a lost or stolen card."""
     return reason in (ReplacementReason.LOST, ReplacementReason.STOLEN)
-
-
-@dataclass(frozen=True, slots=True)
-class Production:
-    """When a replacement card is ready and how long its certificate serves."""
-
-    ready_on: date
-    certificate_valid_until: date
 
 
 def replacement_status(*, ready_on: date, today: date, collected: bool) -> str:
