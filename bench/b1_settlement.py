@@ -1,0 +1,101 @@
+"""Settlements per second over HTTP (PIN, idempotency, ledger) beside `pgbench -N` on the same PostgreSQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bench import pgbench
+from bench.bulk import load_persons, migrate
+from bench.figures import Figure
+from bench.load import card_file
+from bench.services import SECRET, admin_token, load, postgres, server_env, sscard_server
+from bench.setup import PIN, Api
+from sscard.testing.postgres import TemporaryPostgres
+
+NAME = "B1"
+CONNECTIONS = 16  # wrk connections and pgbench clients alike
+WORKER_COUNTS = (2, 1, 3)  # `sscard serve --workers N`; the target is held to the best
+CARDS, TERMINALS = 20_000, 8
+BALANCE, AMOUNT = 10_000_000_000, 1_234  # fen: no card runs dry in a run
+MIN_APPROVED = 0.95
+WARM_UP_SECONDS = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    """One server configuration: its settlements and the pgbench run just before."""
+
+    workers: int
+    baseline: pgbench.PgbenchResult
+    settle: dict[str, Any]
+
+    @property
+    def ratio(self) -> float:
+        return float(self.settle["rps"]) / self.baseline.tps
+
+    @property
+    def approved(self) -> float:
+        return int(self.settle["statuses"].get("201", 0)) / max(int(self.settle["requests"]), 1)
+
+
+def run(full: bool) -> list[Figure]:
+    """pgbench's tables and sscard's in one cluster; per worker count, pgbench then wrk."""
+    seconds, scale = (30, 50) if full else (8, 10)
+    with postgres() as pg:
+        url = pg.create_database("bench_b1")
+        migrate(url, server_env(url))
+        plan = load_persons(url, CARDS, secret=SECRET.encode(), pin=PIN, balance=BALANCE).plan
+        cards = [plan.card_no(plan.person_id(i)) for i in range(CARDS)]
+        pgbench.initialise(pg, scale)
+        with card_file(cards) as cards_file:
+            measured = [_measure(pg, url, cards_file, workers, seconds) for workers in WORKER_COUNTS]
+    return _figures(measured, seconds, scale)
+
+
+def _measure(pg: TemporaryPostgres, url: str, cards_file: str, workers: int, seconds: int) -> Measured:
+    baseline = pgbench.simple_update(pg, CONNECTIONS, seconds)
+    with sscard_server(url, workers) as base:
+        api = Api(base, admin_token(base))
+        tokens = [api.terminal_token() for _ in range(TERMINALS)]
+        options = {
+            "url": f"{base}/v1/settlements",
+            "tokens": tokens,
+            "cards_file": cards_file,
+            "pin": PIN,
+            "amount": AMOUNT,
+        }
+        load("settle", **options, connections=CONNECTIONS, seconds=WARM_UP_SECONDS)
+        settle = load("settle", **options, connections=CONNECTIONS, seconds=seconds)
+    measured = Measured(workers, baseline, settle)
+    if measured.approved < MIN_APPROVED or settle["errors"] > settle["non2xx"]:
+        raise RuntimeError(f"B1 with {workers} workers: only {measured.approved:.1%} approved (201): {settle}")
+    return measured
+
+
+def _figures(measured: list[Measured], seconds: int, scale: int) -> list[Figure]:
+    best = max(measured, key=lambda m: m.settle["rps"])
+    note = (
+        f"wrk and pgbench {CONNECTIONS} connections, {seconds} s each; {CARDS:,} cards, {TERMINALS} terminals; "
+        f"pgbench -N -M prepared -j 2 at scale {scale}, run just before; best of workers {WORKER_COUNTS}"
+    )
+    s = best.settle
+    figures = [
+        Figure(NAME, "pgbench -N", best.baseline.tps, "TPS", note=note),
+        Figure(NAME, f"settlements ({best.workers} workers)", s["rps"], "req/s", note=f"{best.approved:.2%} approved"),
+        Figure(NAME, "settlements ÷ pgbench -N", best.ratio, "×", target=0.5, compare=">="),
+        Figure(NAME, "settlement p50", s["p50_ms"], "ms"),
+        Figure(NAME, "settlement p99", s["p99_ms"], "ms", target=50, compare="<="),
+        Figure(NAME, "server workers (best)", best.workers, "workers"),
+    ]
+    return figures + [figure for m in measured if m is not best for figure in _context(m)]
+
+
+def _context(m: Measured) -> list[Figure]:
+    """Another worker count, for comparison: no targets."""
+    label = f"{m.workers} worker{'s' if m.workers > 1 else ''}"
+    return [
+        Figure(NAME, f"settlements ({label})", m.settle["rps"], "req/s", note=f"pgbench -N {m.baseline.tps:,.0f} TPS"),
+        Figure(NAME, f"settlements ÷ pgbench -N ({label})", m.ratio, "×"),
+        Figure(NAME, f"settlement p99 ({label})", m.settle["p99_ms"], "ms"),
+    ]
