@@ -186,35 +186,54 @@ def summary(latencies: list[float]) -> dict[str, float]:
     }
 
 
-def result(run: Run, reports: dict[str, list[int]]) -> dict[str, Any]:
-    """Latencies of every reported change on every connected stream, and what was missed."""
-    from_sent: list[float] = []
-    from_answered: list[float] = []
-    missing_streams = missing_events = 0
-    last_arrival = dict.fromkeys(reports, 0)
-    connected = [s for s in run.streams if s.connected]
-    for stream in connected:
-        got = arrivals(stream)
+@dataclass
+class Tally:
+    """Latencies in milliseconds, per event per stream, and what never arrived."""
+
+    from_sent: list[float] = field(default_factory=list)
+    from_answered: list[float] = field(default_factory=list)
+    missing_streams: int = 0
+    missing_events: int = 0
+    last_arrival: dict[str, int] = field(default_factory=dict)
+
+    def add(self, got: dict[str, int], reports: dict[str, list[int]]) -> None:
+        """One stream's arrivals against the reports."""
         missed = [card for card in reports if card not in got]
-        missing_streams += bool(missed)
-        missing_events += len(missed)
+        self.missing_streams += bool(missed)
+        self.missing_events += len(missed)
         for card, (sent, answered) in reports.items():
             if card in got:
-                from_sent.append((got[card] - sent) / 1e6)
-                from_answered.append((got[card] - answered) / 1e6)
-                last_arrival[card] = max(last_arrival[card], got[card])
-    everyone = [(last_arrival[c] - sent) / 1e6 for c, (sent, _) in reports.items() if last_arrival[c]]
+                self.from_sent.append((got[card] - sent) / 1e6)
+                self.from_answered.append((got[card] - answered) / 1e6)
+                self.last_arrival[card] = max(self.last_arrival.get(card, 0), got[card])
+
+    def everyone(self, reports: dict[str, list[int]]) -> list[float]:
+        """For each report, how long until the last stream had its change (ms)."""
+        return sorted((self.last_arrival[c] - sent) / 1e6 for c, (sent, _) in reports.items() if c in self.last_arrival)
+
+
+def cpu_seconds() -> float:
+    """This process's CPU time so far."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def result(run: Run, reports: dict[str, list[int]]) -> dict[str, Any]:
+    """Latencies of every reported change on every connected stream, and what was missed."""
+    tally = Tally()
+    connected = [s for s in run.streams if s.connected]
+    for stream in connected:
+        tally.add(arrivals(stream), reports)
     return {
         "streams": len(connected),
         "closed": sum(1 for s in connected if s.lost),
-        "missing_streams": missing_streams,
-        "missing_events": missing_events,
-        "events": len(from_sent),
-        "from_sent": summary(from_sent),
-        "from_answered": summary(from_answered),
-        "all_streams_ms": sorted(everyone),
-        "load_cpu_seconds": resource.getrusage(resource.RUSAGE_SELF).ru_utime
-        + resource.getrusage(resource.RUSAGE_SELF).ru_stime,
+        "missing_streams": tally.missing_streams,
+        "missing_events": tally.missing_events,
+        "events": len(tally.from_sent),
+        "from_sent": summary(tally.from_sent),
+        "from_answered": summary(tally.from_answered),
+        "all_streams": summary(tally.everyone(reports)),
+        "load_cpu_seconds": cpu_seconds(),
     }
 
 
