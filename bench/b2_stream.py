@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+from pathlib import Path
 from typing import Any
 
 from bench.figures import Figure
@@ -49,11 +50,30 @@ def measure(base: str, terminals: list[Terminal], size: int, serial: int) -> lis
         load.send(load_options(base, tokens, size, reported[0], since))
         ready = load.expect("READY")
         ready["load_average"] = os.getloadavg()[0]
+        cpu_before = server_cpu_seconds(base)
         reports = timed_reports(api, reported[1:], SPACING_SECONDS[size])
+        ready["server_cpu_seconds"] = server_cpu_seconds(base) - cpu_before
         load.send({"reports": reports.instants, "wait_seconds": WAIT_SECONDS})
         outcome = load.expect("RESULT")
     outcome["failed_reports"] = list(reports.failed.values())
     return figures(size, ready, outcome)
+
+
+def server_cpu_seconds(base: str) -> float:
+    """CPU time so far of `sscard serve` on the base URL's port and its workers: what
+    the reports cost the server, beside what the load process spent receiving them."""
+    serve = f"serve\0--port\0{base.rsplit(':', 1)[1]}\0".encode()
+    stats = {}
+    for proc in Path("/proc").glob("[0-9]*"):
+        try:
+            stats[proc.name] = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            if serve in (proc / "cmdline").read_bytes():
+                stats["serve"] = [proc.name]
+        except OSError:
+            continue  # ended meanwhile
+    parent = stats.get("serve", [""])[0]
+    ours = [f for pid, f in stats.items() if pid == parent or (pid != "serve" and f[1] == parent)]
+    return sum(int(f[11]) + int(f[12]) for f in ours) / os.sysconf("SC_CLK_TCK")
 
 
 def load_options(base: str, tokens: list[str], size: int, ready_card: str, since: int) -> dict[str, Any]:
@@ -80,8 +100,11 @@ def figures(size: int, ready: dict[str, Any], outcome: dict[str, Any]) -> list[F
         f"{ready['seconds']:.0f} s; {REPORTS} loss reports {SPACING_SECONDS[size]} s apart; latency = arrival "
         f"at the load process − instant before the report's POST, per event per stream (from its response: "
         f"p50 {answered['p50_ms']:.1f} ms, p99 {answered['p99_ms']:.1f} ms); every stream had a report's change "
-        f"after {outcome['all_streams']['p50_ms']:.0f} ms for the median report; load process CPU "
-        f"{outcome['load_cpu_seconds']:.0f} s; streams closed early {outcome['closed']}; connect errors "
+        f"after {outcome['all_streams']['p50_ms']:.0f} ms for the median report; CPU during the reports: "
+        f"server {ready['server_cpu_seconds']:.1f} s, load process "
+        f"{outcome['load_cpu_seconds'] - ready['load_cpu_seconds']:.1f} s "
+        f"(in all {outcome['load_cpu_seconds']:.0f} s); "
+        f"streams closed early {outcome['closed']}; connect errors "
         f"{ready['failed']} {ready['errors'][:2]}; machine load average {ready['load_average']:.1f} on "
         f"{os.cpu_count()} cores when the reports began; failed reports {outcome['failed_reports'][:2]}"
     )

@@ -8,6 +8,10 @@ tokens], "cards_file": one card number a line (see card_file), "pin": …, "amou
 "connections": 16, "seconds": 10}'` posts settlements, each with its own Idempotency-Key, a
 random card of the file and the terminals' tokens in turn, and also counts the responses by
 status.
+
+`python -m bench.load inquire --options '{"url": base, "path": "/v1/invalid-list/inquiry",
+"scope": …, "token": a terminal's token, "cards_file": …, "connections": 64, "seconds": 10}'`
+asks about a random card of the file each request, and counts the responses by status.
 """
 
 from __future__ import annotations
@@ -136,7 +140,54 @@ def card_file(cards: Iterable[str]) -> Iterator[str]:
         yield out.name
 
 
-SCRIPTS = {"get": lambda options: get_script(options.get("headers", {})), "settle": settle_script}
+# Every request: a random card of the file, asked about with the terminal's token.
+INQUIRE = """
+local cards, width = CARDS, WIDTH
+wrk.headers["Authorization"] = "Bearer TOKEN"
+statuses = {}
+tally_threads = {}
+
+function setup(thread)
+  table.insert(tally_threads, thread)
+  thread:set("thread_no", #tally_threads)
+end
+
+function init(args)
+  math.randomseed(thread_no * 7919 + os.time())
+end
+
+function request()
+  local i = math.random(#cards / width) - 1
+  return wrk.format("GET", "PATH?scope=SCOPE&card_no=" .. cards:sub(i * width + 1, (i + 1) * width))
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+"""
+
+
+def inquire_script(options: dict[str, Any]) -> str:
+    """GET /v1/invalid-list/inquiry over the cards of a file, one at random a request."""
+    cards = Path(options["cards_file"]).read_text().split()
+    width = len(cards[0]) if cards else 0
+    if not cards or any(len(card) != width or not card.isdigit() for card in cards):
+        raise SystemExit("inquire: cards must be card numbers of one length")
+    values = {
+        "CARDS": json.dumps("".join(cards)),
+        "WIDTH": str(width),
+        "TOKEN": options["token"],
+        "PATH": options["path"],
+        "SCOPE": options["scope"],
+    }
+    return re.sub("|".join(values), lambda match: values[match.group(0)], INQUIRE)
+
+
+SCRIPTS = {
+    "get": lambda options: get_script(options.get("headers", {})),
+    "settle": settle_script,
+    "inquire": inquire_script,
+}
 
 
 def main() -> None:

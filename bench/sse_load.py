@@ -7,7 +7,7 @@
    spread round robin, at most C still connecting at a time. A stream counts as connected
    once it has received the `ready_card` change, which the path's `since` makes the
    backlog's first event: by then the server has subscribed it to the live changes.
-2. stdout: `READY {"connected", "failed", "seconds", "errors"}`.
+2. stdout: `READY {"connected", "failed", "seconds", "errors", "load_cpu_seconds"}`.
 3. stdin: {"reports": {card_no: [sent_ns, answered_ns]}, "wait_seconds": W} — the
    reports made meanwhile, with the wall-clock instants just before each request was
    sent and when its response arrived (time.time_ns(), the one clock both processes share).
@@ -157,7 +157,10 @@ async def open_all(run: Run, options: dict[str, Any]) -> dict[str, Any]:
     outcomes = await asyncio.wait_for(asyncio.gather(*jobs), options.get("connect_seconds", 900))
     errors = [e for e in outcomes if e is not None]
     connected = sum(1 for s in run.streams if s.connected)
-    return {"connected": connected, "failed": len(errors), "seconds": time.monotonic() - started, "errors": errors[:5]}
+    seconds = time.monotonic() - started
+    return {"connected": connected, "failed": len(errors), "seconds": seconds, "errors": errors[:5]} | {
+        "load_cpu_seconds": cpu_seconds()
+    }
 
 
 def percentile(ordered: list[float], q: float) -> float:

@@ -25,6 +25,7 @@ from sscard.guide.routes import router as guide_router
 from sscard.http import RequestMiddleware, install_error_handlers, runtime
 from sscard.institutions.routes import router as institutions_router
 from sscard.invalid_list.broker import ListBroker
+from sscard.invalid_list.mirror import ListMirror
 from sscard.invalid_list.routes import router as invalid_list_router
 from sscard.invalid_list.stream import router as stream_router
 from sscard.jobs import run_forever
@@ -36,6 +37,7 @@ from sscard.policy.service import sync_regions
 from sscard.runtime import Runtime, build_runtime
 from sscard.settings import Settings
 from sscard.settlement.routes import router as settlement_router
+from sscard.workers import settle_worker
 
 log = logging.getLogger("sscard")
 
@@ -53,8 +55,17 @@ def prepare_database(rt: Runtime) -> None:
             log.info("created the national admin %r", user)
 
 
-def create_app(settings: Settings | None = None, *, rt: Runtime | None = None, prepare: bool = True) -> FastAPI:
-    """The sscard web application; `prepare` migrates the database on start."""
+def serve_app() -> FastAPI:
+    """The application as `sscard serve` runs it: in a process of its own, which it
+    tunes for a long life once started."""
+    return create_app(settle=True)
+
+
+def create_app(
+    settings: Settings | None = None, *, rt: Runtime | None = None, prepare: bool = True, settle: bool = False
+) -> FastAPI:
+    """The sscard web application; `prepare` migrates the database on start, `settle`
+    tunes the process's garbage collector once the application has started."""
     rt = rt or build_runtime(settings or Settings())
 
     @asynccontextmanager
@@ -65,9 +76,11 @@ def create_app(settings: Settings | None = None, *, rt: Runtime | None = None, p
         scheduler = asyncio.create_task(run_forever(rt, interval)) if prepare and interval else None
         # The broker reads the database on its own; a caller that prepares the database
         # itself (tests on one rolled-back connection) gets no live stream.
-        broker = started.state.list_broker = ListBroker(rt)
+        broker = started.state.list_broker = ListBroker(rt, mirror=ListMirror())
         if prepare:
             await broker.start()
+        if settle:
+            settle_worker()
         yield
         await broker.stop()
         if scheduler is not None:
@@ -114,7 +127,7 @@ def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
 
 
-def livez() -> JSONResponse:
+async def livez() -> JSONResponse:
     """The process answers (no database): for load balancers, and the hello-world baseline of B3."""
     return JSONResponse({"status": "ok"})
 

@@ -175,6 +175,18 @@ def allow(*roles: Role, read_only: bool = False) -> Callable[..., Awaitable[Unit
     return reader if read_only else writer
 
 
+def permit(*roles: Role) -> Callable[..., Awaitable[Principal]]:
+    """Access for a route that opens no database session unless it needs one: the
+    caller, when they hold one of `roles`."""
+
+    async def caller(principal: Caller) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"the {principal.role} role may not do this")
+        return principal
+
+    return caller
+
+
 WriteSession = Annotated[Session, Depends(session, scope="function")]
 ReadSession = Annotated[Session, Depends(read_session, scope="function")]
 Caller = Annotated[Principal, Depends(principal)]

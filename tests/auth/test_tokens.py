@@ -14,6 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from sscard.auth import tokens
 from sscard.auth.roles import Principal, Role
 from sscard.auth.tokens import TokenSigner
 from sscard.errors import Forbidden, OutOfRegion, Unauthenticated
@@ -272,3 +273,29 @@ def test_a_bank_user_without_a_bank_is_forbidden() -> None:
 @pytest.mark.parametrize("role", [r for r in Role if r is not Role.BANK])
 def test_require_bank_does_not_restrict_other_roles(role: Role) -> None:
     Principal(subject="s", role=role, region="110000", bank="ABC").require_bank("ICBC")
+
+
+def test_a_token_verified_once_still_expires(signer: TokenSigner) -> None:
+    token = signer.issue(CLERK, NOW)
+    assert signer.verify(token, NOW) == CLERK  # its signature is now known good
+    assert signer.verify(token, NOW + TTL - timedelta(seconds=1)) == CLERK
+    with pytest.raises(Unauthenticated, match="expired"):
+        signer.verify(token, NOW + TTL)
+
+
+def test_a_forgery_of_a_verified_token_is_still_refused(signer: TokenSigner) -> None:
+    token = signer.issue(CLERK, NOW)
+    signer.verify(token, NOW)
+    header, payload, signature = token.split(".")
+    claims = json.loads(_unb64(payload)) | {"role": "admin"}
+    with pytest.raises(Unauthenticated):
+        signer.verify(".".join([header, _b64(json.dumps(claims).encode()), signature]), NOW)
+
+
+def test_a_full_cache_of_verified_tokens_starts_over(signer: TokenSigner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tokens, "VERIFIED_TOKENS", 3)
+    issued = [signer.issue(CLERK, NOW + timedelta(seconds=second)) for second in range(5)]
+    for token in issued:
+        assert signer.verify(token, NOW) == CLERK
+        assert len(signer._verified) <= 3
+    assert all(signer.verify(token, NOW) == CLERK for token in issued)

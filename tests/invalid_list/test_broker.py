@@ -17,7 +17,7 @@ from prometheus_client import REGISTRY
 from sscard.auth.roles import Role
 from sscard.clock import FixedClock
 from sscard.invalid_list.broker import ListBroker, ListEvent, StreamUnavailable, Subscription
-from sscard.invalid_list.service import PENDING_VERSIONS
+from sscard.invalid_list.service import PENDING_CHANGES
 from sscard.loss.rules import Channel, ReportKind
 from sscard.loss.service import NewLossReport, report_loss
 from sscard.runtime import Runtime, build_runtime
@@ -249,7 +249,7 @@ def test_the_commit_hook_forgets_the_pending_versions_on_commit_and_on_rollback(
             session.begin()
             unit = Unit(session=session, runtime=sqlite_rt, actor=factories.principal(Role.CLERK), now=START)
             report_loss(unit, card, report)
-            assert session.info[PENDING_VERSIONS]
+            assert session.info[PENDING_CHANGES]
             if commit:
                 session.commit()
             else:
@@ -266,6 +266,6 @@ def test_the_commit_hook_forgets_the_pending_versions_on_commit_and_on_rollback(
             await broker.stop()
 
     rolled_back, committed = asyncio.run(scenario())
-    assert PENDING_VERSIONS not in rolled_back
-    assert PENDING_VERSIONS not in committed
+    assert PENDING_CHANGES not in rolled_back
+    assert PENDING_CHANGES not in committed
     assert version_now(sqlite_rt) == 1  # the rolled-back change took no version

@@ -18,8 +18,8 @@ from sscard.auth.roles import Role
 from sscard.clock import FixedClock
 from sscard.db import transaction
 from sscard.demo import DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET
+from sscard.invalid_list.broker import HEARTBEAT_SECONDS
 from sscard.invalid_list.models import ListChange
-from sscard.invalid_list.stream import HEARTBEAT_SECONDS
 from sscard.runtime import Runtime, build_runtime
 from tests.api import Api
 from tests.conftest import START, make_settings, migrated_engine

@@ -14,6 +14,7 @@ from sscard.errors import Unauthenticated
 
 ALGORITHM = "HS256"
 ISSUER = "sscard"
+VERIFIED_TOKENS = 100_000  # tokens whose signature this process has checked, kept at most
 
 
 class TokenSigner:
@@ -22,6 +23,7 @@ class TokenSigner:
     def __init__(self, secret: bytes, ttl: timedelta) -> None:
         self._key = hmac.new(secret, b"sscard/token-key/v1", hashlib.sha256).digest()
         self.ttl = ttl
+        self._verified: dict[str, tuple[Principal, float]] = {}
 
     def issue(self, principal: Principal, now: datetime) -> str:
         """A token that stands for the principal until now + ttl."""
@@ -39,6 +41,20 @@ class TokenSigner:
 
     def verify(self, token: str, now: datetime) -> Principal:
         """The principal of a valid token; raises Unauthenticated."""
+        # A terminal sends the same token with every request for its whole life: its
+        # signature is checked once, and only its expiry on each later use.
+        verified = self._verified.get(token)
+        if verified is None:
+            verified = self._decode(token)
+            if len(self._verified) >= VERIFIED_TOKENS:
+                self._verified.clear()  # tokens live minutes: a full cache is mostly expired
+            self._verified[token] = verified
+        principal, expires = verified
+        if expires <= now.timestamp():
+            raise Unauthenticated("the token has expired")
+        return principal
+
+    def _decode(self, token: str) -> tuple[Principal, float]:
         try:
             claims = jwt.decode(
                 token,
@@ -46,13 +62,11 @@ class TokenSigner:
                 algorithms=[ALGORITHM],
                 issuer=ISSUER,
                 # Time is the service clock's, not the machine's: expiry is checked
-                # below against `now`, and an issue time ahead of this machine's clock
+                # against `now` in verify, and an issue time ahead of this machine's clock
                 # (a peer's clock slightly ahead, a test clock) is no reason to refuse.
                 options={"require": ["exp", "iat", "sub", "role"], "verify_exp": False, "verify_iat": False},
             )
-            if claims["exp"] <= now.timestamp():
-                raise Unauthenticated("the token has expired")
-            return Principal(
+            principal = Principal(
                 subject=claims["sub"],
                 role=Role(claims["role"]),
                 region=claims.get("region", ""),
@@ -60,5 +74,6 @@ class TokenSigner:
                 bank=claims.get("bank"),
                 institution_id=claims.get("iid"),
             )
-        except (jwt.InvalidTokenError, ValueError, KeyError) as exc:
+            return principal, float(claims["exp"])
+        except (jwt.InvalidTokenError, ValueError, TypeError, KeyError) as exc:
             raise Unauthenticated("the token is not valid") from exc

@@ -14,6 +14,8 @@ from sscard.cli.common import configure_logging, console, err_console, load_runt
 from sscard.cli.demo import print_logins
 from sscard.settings import Settings
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
 
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
@@ -39,7 +41,7 @@ def serve(
     base = f"http://{host}:{port}"
     console.print(f"sscard on [bold]{base}[/] — sign in at [bold]{base}/docs[/] (Authorize), API under {base}/v1")
     uvicorn.run(
-        "sscard.app:create_app",
+        "sscard.app:serve_app",
         factory=True,
         host=host,
         port=port,
@@ -47,4 +49,8 @@ def serve(
         log_config=logging_config(log_level.upper()),
         access_log=False,
         proxy_headers=False,
+        # The supervisor kills a worker that does not answer its ping in time (default
+        # 5 s): a margin for one busy fanning a change out to thousands of streams, whose
+        # clients would all reconnect at once if it were killed.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import signal
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,8 +31,9 @@ from sqlalchemy.orm import Session
 from sscard.db import transaction
 from sscard.errors import ServiceError
 from sscard.invalid_list import service
+from sscard.invalid_list.mirror import ListMirror
 from sscard.invalid_list.models import ListChange
-from sscard.invalid_list.service import NOTIFY_CHANNEL, PENDING_VERSIONS, SnapshotRequired
+from sscard.invalid_list.service import NOTIFY_CHANNEL, PENDING_CHANGES, SnapshotRequired
 from sscard.policy.regions import NATIONAL, covers
 from sscard.runtime import Runtime
 
@@ -40,6 +42,9 @@ log = logging.getLogger("sscard.invalid_list.broker")
 SUBSCRIBERS = Gauge("sscard_invalid_list_stream_subscribers", "Invalid-list streams open in this process")
 VERSION = Gauge("sscard_invalid_list_version", "The newest invalid-list version this process has delivered")
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# A quiet stream sends a comment this often, so that proxies keep it open and a terminal
+# can tell a quiet list from a dead connection.
+HEARTBEAT_SECONDS = 15.0
 
 
 class StreamUnavailable(ServiceError):
@@ -77,14 +82,21 @@ def read_version(rt: Runtime) -> int:
 
 
 class Subscription:
-    """One stream's queue of the changes in its scope; ends when closed."""
+    """One stream's mailbox of the changes in its scope; ends when closed.
+
+    A list and at most one waiter rather than an asyncio.Queue: the broker hands each
+    change to thousands of these at once, and a stream takes all that has piled up in
+    one go, so a change costs a stream one wake-up and one write.
+    """
 
     def __init__(self, scope: str, capacity: int) -> None:
         self.scope = scope
         self._capacity = capacity
-        # One slot more than the capacity, so the end marker always fits.
-        self._queue: asyncio.Queue[ListEvent | None] = asyncio.Queue(capacity + 1)
+        self._pending: list[ListEvent] = []
+        self._waiter: asyncio.Future[None] | None = None
         self._closed = False
+        self._heartbeat_due = False
+        self.quiet_since = time.monotonic()
 
     @property
     def closed(self) -> bool:
@@ -97,33 +109,72 @@ class Subscription:
 
     def offer(self, change: ListEvent) -> bool:
         """Queue a change; False when the reader has fallen too far behind."""
-        if self._queue.qsize() >= self._capacity:
+        if len(self._pending) >= self._capacity:
             return False
-        self._queue.put_nowait(change)
+        self._pending.append(change)
+        self._wake()
         return True
+
+    def heartbeat(self) -> None:
+        """Ask the stream to show the terminal it is still alive."""
+        self._heartbeat_due = True
+        self._wake()
 
     def close(self) -> None:
         """End the subscription after the changes already queued."""
         if not self._closed:
             self._closed = True
-            self._queue.put_nowait(None)
+            self._wake()
+
+    async def take(self) -> list[ListEvent] | None:
+        """Every change queued since the last call, oldest first; none when only a
+        heartbeat is due; None once the subscription has ended and all are taken."""
+        if not (self._pending or self._heartbeat_due or self._closed):
+            await self._parked()
+        self._heartbeat_due = False
+        self.quiet_since = time.monotonic()
+        changes, self._pending = self._pending, []
+        return None if self._closed and not changes else changes
 
     async def next(self) -> ListEvent | None:
         """The next change, or None once the subscription has ended."""
-        change = await self._queue.get()
-        if change is None:
-            self._queue.put_nowait(None)  # every later call ends too
-        return change
+        while not (self._pending or self._closed):
+            await self._parked()
+        return self._pending.pop(0) if self._pending else None
+
+    async def _parked(self) -> None:
+        self._waiter = asyncio.get_running_loop().create_future()
+        try:
+            await self._waiter
+        finally:
+            self._waiter = None
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
 
 class ListBroker:
     """Delivers each committed change, in version order, to every subscriber whose
     scope covers it; a subscriber that falls behind is dropped, never waited for."""
 
-    def __init__(self, rt: Runtime, *, capacity: int = 1000, safety_interval: float = 5.0, batch: int = 1000) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        *,
+        capacity: int = 1000,
+        safety_interval: float = 5.0,
+        heartbeat_interval: float = HEARTBEAT_SECONDS,
+        batch: int = 1000,
+        mirror: ListMirror | None = None,
+    ) -> None:
         self._rt = rt
+        self._mirror = mirror
+        self._listening = False
         self._capacity = capacity
         self._safety_interval = safety_interval
+        self._heartbeat_interval = heartbeat_interval
         self._batch = batch
         self._subscribers: set[Subscription] = set()
         self._tasks: list[asyncio.Task[None]] = []
@@ -144,6 +195,17 @@ class ListBroker:
         """The newest version delivered (or known when the broker started)."""
         return self._last
 
+    def current_mirror(self) -> ListMirror | None:
+        """The in-memory copy of the list, when it is sure to be current: loaded, caught
+        up, and (on PostgreSQL) listening, so that another process's commit arrives
+        within the notification's delay rather than the safety timer's."""
+        mirror = self._mirror
+        if mirror is None or not self.running or not mirror.current:
+            return None
+        if self._rt.engine.dialect.name == "postgresql" and not self._listening:
+            return None
+        return mirror
+
     @property
     def subscriber_count(self) -> int:
         """How many subscriptions are open."""
@@ -155,7 +217,10 @@ class ListBroker:
         self._wake = asyncio.Event()
         self._last = await asyncio.to_thread(read_version, self._rt)
         VERSION.set(self._last)
-        self._tasks = [asyncio.create_task(self._pump()), asyncio.create_task(self._tick())]
+        if self._mirror is not None:
+            await asyncio.to_thread(self._mirror.load, self._rt, self._last)
+            self._wake.set()  # catch the copy up with the version it was loaded at
+        self._tasks = [asyncio.create_task(t) for t in (self._pump(), self._tick(), self._heartbeats())]
         if self._rt.engine.dialect.name == "postgresql":
             self._tasks.append(asyncio.create_task(self._listen()))
         self._hook_sessions()
@@ -212,6 +277,8 @@ class ListBroker:
             except SnapshotRequired:
                 await self._restart()
                 return
+            if self._mirror is not None:
+                self._mirror.delivered(changes, reached)
             self._fan_out(changes)
             self._last = max(self._last, reached)
             VERSION.set(self._last)
@@ -239,6 +306,19 @@ class ListBroker:
             await asyncio.sleep(self._safety_interval)
             self._wake.set()
 
+    async def _heartbeats(self) -> None:
+        # One timer for every stream instead of a timeout per stream per change, which
+        # at 10,000 streams cost more than the changes themselves. A stream quiet for two
+        # thirds of the interval gets a heartbeat at the next check, a third later: so
+        # no stream is silent for longer than the interval.
+        check = self._heartbeat_interval / 3
+        while True:
+            await asyncio.sleep(check)
+            quiet_before = time.monotonic() - (self._heartbeat_interval - check)
+            for subscription in self._subscribers:
+                if subscription.quiet_since <= quiet_before:
+                    subscription.heartbeat()
+
     async def _listen(self) -> None:
         delay = 1.0
         while True:
@@ -254,8 +334,12 @@ class ListBroker:
         async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
             await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(NOTIFY_CHANNEL)))
             self._wake.set()  # whatever committed while nobody was listening
-            async for _ in conn.notifies():
-                self._wake.set()
+            self._listening = True
+            try:
+                async for _ in conn.notifies():
+                    self._wake.set()
+            finally:
+                self._listening = False
 
     def _hook_sessions(self) -> None:
         # On this runtime's sessionmaker, not on every Session: a commit pokes the broker
@@ -273,12 +357,14 @@ class ListBroker:
     def _after_commit(self, session: Session) -> None:
         # Runs in whichever thread committed. On PostgreSQL the commit's NOTIFY already
         # wakes every process, this one included.
-        committed: list[Any] | None = session.info.pop(PENDING_VERSIONS, None)
+        committed: list[ListChange] | None = session.info.pop(PENDING_CHANGES, None)
+        if committed and self._mirror is not None:
+            self._mirror.committed(committed)
         if committed and self._rt.engine.dialect.name != "postgresql":
             self.poke()
 
     def _after_rollback(self, session: Session) -> None:
-        session.info.pop(PENDING_VERSIONS, None)
+        session.info.pop(PENDING_CHANGES, None)
 
     def _end_streams(self) -> None:
         self._stopping = True

@@ -6,17 +6,22 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import Field, StrictInt
 
-from sscard.auth.roles import STAFF, Role
+from sscard.auth.roles import STAFF, Principal, Role
 from sscard.cards.numbers import is_card_no
 from sscard.errors import Invalid, NotFound
-from sscard.http import allow
+from sscard.http import allow, permit, runtime
 from sscard.invalid_list import binary, service, sync
+from sscard.invalid_list.broker import ListBroker
+from sscard.invalid_list.mirror import ListMirror
+from sscard.invalid_list.models import InvalidCard
 from sscard.invalid_list.rules import ListReason, Op
 from sscard.invalid_list.sync import city_of
 from sscard.policy.regions import is_region_code, level_of, scope_prefix
-from sscard.policy.service import get_region
+from sscard.policy.service import get_region, is_known_region
+from sscard.runtime import Runtime
 from sscard.schemas import Body as BodyModel
 from sscard.schemas import Out
 from sscard.unit import Unit
@@ -24,7 +29,7 @@ from sscard.unit import Unit
 router = APIRouter(prefix="/v1", tags=["invalid list"])
 
 LIST_READERS = allow(Role.TERMINAL, Role.BANK, read_only=True)
-INQUIRERS = allow(Role.TERMINAL, Role.BANK, *STAFF, read_only=True)
+INQUIRERS = permit(Role.TERMINAL, Role.BANK, *STAFF)
 ScopeParam = Annotated[str | None, Query(description="region code; default the caller's city (R-INV-2)")]
 
 
@@ -33,14 +38,22 @@ def list_scope(unit: Unit, requested: str | None) -> str:
 
     A district asks for its city's list; staff only for a scope they cover.
     """
-    scope = requested or unit.actor.region
+    scope = _asked_scope(unit.actor, requested)
+    get_region(unit.session, scope)
+    _require_access(unit.actor, scope)
+    return scope
+
+
+def _asked_scope(caller: Principal, requested: str | None) -> str:
+    scope = requested or caller.region
     if not is_region_code(scope):
         raise Invalid("invalid_request", f"{scope!r} is not a region code", field="scope")
-    scope = city_of(scope)
-    get_region(unit.session, scope)
-    if unit.actor.is_staff and unit.actor.role is not Role.BANK:
-        unit.actor.require_region(scope)
-    return scope
+    return city_of(scope)
+
+
+def _require_access(caller: Principal, scope: str) -> None:
+    if caller.is_staff and caller.role is not Role.BANK:
+        caller.require_region(scope)
 
 
 class InquiryRead(Out):
@@ -53,12 +66,21 @@ class InquiryRead(Out):
 
 
 @router.get("/invalid-list/inquiry")
-def inquiry(card_no: str, unit: Annotated[Unit, Depends(INQUIRERS)], scope: ScopeParam = None) -> InquiryRead:
+async def inquiry(
+    request: Request, card_no: str, caller: Annotated[Principal, Depends(INQUIRERS)], scope: ScopeParam = None
+) -> InquiryRead:
     """Is this card invalid, since when, and why."""
-    scope = list_scope(unit, scope)
+    # Async and without a session: a card the list does not hold (nearly every one) is
+    # answered from this process's copy of the list (invalid_list.mirror) alone.
+    rt = runtime(request)
+    scope = _asked_scope(caller, scope)
+    if not is_known_region(scope):
+        await run_in_threadpool(_require_known_region, rt, scope)
+    _require_access(caller, scope)
     if not is_card_no(card_no):
         raise NotFound(f"{card_no} is not a card number")
-    entry = service.entry_of(unit.session, card_no)
+    mirror = _current_mirror(request)
+    entry = None if mirror and mirror.clears(card_no) else await run_in_threadpool(_entry_of, rt, card_no)
     if entry is not None and not entry.region_code.startswith(scope_prefix(scope)):
         entry = None  # another area's list (R-INV-2)
     return InquiryRead(
@@ -69,6 +91,21 @@ def inquiry(card_no: str, unit: Annotated[Unit, Depends(INQUIRERS)], scope: Scop
         level=str(level_of(scope)),
         scope=scope,
     )
+
+
+def _current_mirror(request: Request) -> ListMirror | None:
+    broker: ListBroker | None = getattr(request.app.state, "list_broker", None)
+    return broker.current_mirror() if broker else None
+
+
+def _require_known_region(rt: Runtime, code: str) -> None:
+    with rt.read_sessions() as session:
+        get_region(session, code)
+
+
+def _entry_of(rt: Runtime, card_no: str) -> InvalidCard | None:
+    with rt.read_sessions() as session:
+        return service.entry_of(session, card_no)
 
 
 class SnapshotCard(Out):

@@ -18,8 +18,8 @@ from sscard.policy.regions import scope_prefix
 from sscard.unit import Unit
 
 NOTIFY_CHANNEL = "sscard_invalid_list"
-# Session.info key: versions this transaction appended, announced after it commits.
-PENDING_VERSIONS = "sscard.invalid_list.versions"
+# Session.info key: the changes this transaction appended, announced after it commits.
+PENDING_CHANGES = "sscard.invalid_list.changes"
 
 
 class SnapshotRequired(ServiceError):
@@ -56,7 +56,7 @@ def sync_card(unit: Unit, card: Card) -> ListChange | None:
     )
     unit.session.add(logged)
     unit.session.flush()
-    unit.session.info.setdefault(PENDING_VERSIONS, []).append(version)
+    unit.session.info.setdefault(PENDING_CHANGES, []).append(logged)
     if unit.session.get_bind().dialect.name == "postgresql":
         # Delivered to every listening process when, and only if, this commits.
         unit.session.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(version))))

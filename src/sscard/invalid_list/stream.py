@@ -9,6 +9,7 @@ a hole, and every version at or below the last one sent is skipped.
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -27,8 +28,10 @@ from sscard.unit import Unit
 router = APIRouter(prefix="/v1", tags=["invalid list"])
 
 EVENT_STREAM = "text/event-stream"
-HEARTBEAT_SECONDS = 15.0
 BACKLOG_BATCH = 1000
+# Frames of the newest changes, kept because every stream of this process sends the
+# same bytes for a change: it is encoded once, not once per stream.
+FRAMES_KEPT = 4096
 HEARTBEAT = format_sse_event(comment="heartbeat")
 
 
@@ -96,19 +99,18 @@ async def _events(broker: ListBroker, rt: Runtime, scope: str, start: int) -> As
 
 
 async def _live(subscription: Subscription, cursor: int) -> AsyncIterator[bytes]:
-    while True:
-        try:
-            change = await asyncio.wait_for(subscription.next(), HEARTBEAT_SECONDS)
-        except TimeoutError:
-            yield HEARTBEAT
+    # None: dropped or shutting down, and the client resumes from its Last-Event-ID.
+    while (changes := await subscription.take()) is not None:
+        if not changes:
+            yield HEARTBEAT  # the broker's timer: this stream has been quiet
             continue
-        if change is None:
-            return  # dropped or shutting down: the client resumes from its Last-Event-ID
-        if change.version > cursor:
-            yield _frame(change)
-            cursor = change.version
+        fresh = [change for change in changes if change.version > cursor]  # not in the backlog
+        if fresh:
+            yield b"".join(_frame(change) for change in fresh)
+            cursor = fresh[-1].version
 
 
+@functools.lru_cache(maxsize=FRAMES_KEPT)
 def _frame(change: ListEvent) -> bytes:
     data = ChangeRead(version=change.version, card_no=change.card_no, op=change.op, reason=change.reason, at=change.at)
     return format_sse_event(data_str=data.model_dump_json(), event="change", id=str(change.version))

@@ -44,6 +44,11 @@ def sync_regions(session: Session, regions: tuple[Region, ...] = BUILTIN_REGIONS
 _KNOWN_REGIONS: set[str] = set()
 
 
+def is_known_region(code: str) -> bool:
+    """Whether the code was already found to exist: then no database need say so."""
+    return code in _KNOWN_REGIONS
+
+
 def get_region(session: Session, code: str) -> None:
     """Refuse an unknown region: 422 unknown_region."""
     if code in _KNOWN_REGIONS:
