@@ -12,7 +12,9 @@ measures:
   for the set;
 - bytes held per listed card;
 - wrong answers, against the set: every listed card, every unlisted probe and look-alikes
-  (a wrong Luhn digit, text int() also reads such as " 1101…" or "1_101…").
+  (a wrong Luhn digit, text int() also reads such as " 1101…" or "1_101…");
+- two floors in the same loop: a function that does nothing, and one that only parses
+  the text with int() as a lookup must first.
 """
 
 from __future__ import annotations
@@ -94,6 +96,16 @@ def ns_per_lookup(contains: Callable[[str], bool], keys: Keys) -> float:
     return best
 
 
+def nothing(_card_no: str) -> bool:
+    """The floor of any lookup: the loop and one Python call."""
+    return False
+
+
+def parse_only(card_no: str) -> bool:
+    """The floor of a lookup keyed by the card's integer: the call and int() of the text."""
+    return int(card_no) < 0
+
+
 def set_bytes(cards: set[str]) -> int:
     """The set's table plus the string objects it holds."""
     return sys.getsizeof(cards) + sum(map(sys.getsizeof, cards))
@@ -142,4 +154,6 @@ def measure(count: int, probes: int, seed: int = SEED) -> list[Figure]:
         Figure(NAME, "Python set lookup, listed card", ns_per_lookup(reference.__contains__, hits), "ns"),
         Figure(NAME, "Python set memory", set_bytes(reference) / count, "B/card"),
         Figure(NAME, "Python set built", set_built, "s", note="CPU seconds"),
+        Figure(NAME, "floor: empty call, same loop", ns_per_lookup(nothing, misses), "ns"),
+        Figure(NAME, "floor: call and int(), same loop", ns_per_lookup(parse_only, misses), "ns"),
     ]
