@@ -86,11 +86,18 @@ def machine() -> str:
 
 
 def _commit() -> str:
+    """HEAD, and whether the code measured differs from it (the records aside)."""
     git = shutil.which("git") or "git"
-    result = subprocess.run(
-        [git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
+    head = subprocess.run([git, "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False)
+    changed = subprocess.run(
+        [git, "status", "--porcelain", "--", ".", ":!BENCHMARKS.md", ":!bench/results"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    return result.stdout.strip() or "unknown"
+    dirty = " with uncommitted changes" if changed.stdout.strip() else ""
+    return (head.stdout.strip() or "unknown") + dirty
 
 
 def _record(figures: list[Figure], args: argparse.Namespace) -> None:
