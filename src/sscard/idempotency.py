@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from fastapi.responses import JSONResponse
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from sscard.errors import Conflict, ServiceError
 from sscard.settlement.models import IdempotencyRecord
@@ -57,9 +57,22 @@ def once(
     return status, body
 
 
+# Built once: keyed requests run these on every call (see settlement.statements).
+_RECORDS = cast("Table", IdempotencyRecord.__table__)
+_SEEN = select(_RECORDS.c.request_hash, _RECORDS.c.status, _RECORDS.c.body).where(
+    _RECORDS.c.owner == bindparam("owner"), _RECORDS.c.key == bindparam("key")
+)
+# ON CONFLICT DO NOTHING rather than a savepoint around a plain INSERT: one round trip,
+# and a clash leaves the transaction usable. A clash still waits for the other request's
+# transaction, as the unique key makes it, and then returns no row.
+_STORE = {
+    "postgresql": postgresql.insert(_RECORDS).on_conflict_do_nothing().returning(_RECORDS.c.owner),
+    "sqlite": sqlite.insert(_RECORDS).on_conflict_do_nothing().returning(_RECORDS.c.owner),
+}
+
+
 def _replay_if_seen(unit: Unit, owner: str, key: str, digest: str) -> None:
-    stmt = select(IdempotencyRecord).where(IdempotencyRecord.owner == owner, IdempotencyRecord.key == key)
-    seen = unit.session.scalars(stmt).one_or_none()
+    seen = unit.session.execute(_SEEN, {"owner": owner, "key": key}).one_or_none()
     if seen is None:
         return
     if seen.request_hash != digest:
@@ -68,13 +81,11 @@ def _replay_if_seen(unit: Unit, owner: str, key: str, digest: str) -> None:
 
 
 def _store(unit: Unit, owner: str, key: str, digest: str, status: int, body: dict[str, Any]) -> None:
-    record = IdempotencyRecord(owner=owner, key=key, request_hash=digest, status=status, body=body, at=unit.now)
-    try:
-        with unit.session.begin_nested():
-            unit.session.add(record)
-    except IntegrityError as exc:
+    values = {"owner": owner, "key": key, "request_hash": digest, "status": status, "body": body, "at": unit.now}
+    stored = unit.session.execute(_STORE[unit.session.get_bind().dialect.name], values).first()
+    if stored is None:
         # The same key is being used by a request running at this very moment.
-        raise Conflict("idempotency_in_progress", "a request with this Idempotency-Key is in progress") from exc
+        raise Conflict("idempotency_in_progress", "a request with this Idempotency-Key is in progress")
 
 
 def respond(unit: Unit, key: str | None, payload: Any, work: Callable[[], tuple[int, dict[str, Any]]]) -> JSONResponse:

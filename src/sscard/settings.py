@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     # (the thread pool's 40), so a request never waits for, or opens, a connection.
     db_pool_size: int = Field(default=40, ge=1, le=500)
     db_max_overflow: int = Field(default=10, ge=0, le=500)
+    # Online settlements a server process runs at once, each on a thread of its own.
+    # Threads share the interpreter lock and each round trip hands it over: with the
+    # database on the same machine one at a time settles most (B1, BENCHMARKS.md); with
+    # a remote one, whose round trips wait longer, raise it or add server processes.
+    settlements_at_once: int = Field(default=1, ge=1, le=100)
     # Test each pooled connection with a round trip before use: survives a database
     # restart without one failed request, at the price of a round trip per request.
     db_pre_ping: bool = False

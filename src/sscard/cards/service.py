@@ -134,17 +134,20 @@ def verify_pin(unit: Unit, card: Card, pin: str) -> None:
     """
     if card.pin_locked_at is not None:
         raise Refused("pin_locked", "the PIN is locked; unlock it at an outlet or the bank")
-    max_tries = unit.policy(card.region_code).pin_max_tries
     correct = unit.runtime.pins.verify(card.card_no, pin, card.pin_hash)
-    attempt = count_attempt(correct=correct, failures=card.pin_failures, max_tries=max_tries)
+    if correct:  # R-CARD-3: a right PIN clears the count, whatever the limit (no policy read)
+        if card.pin_failures:  # left alone when clear: nothing for the session to flush
+            card.pin_failures = 0
+        return
+    max_tries = unit.policy(card.region_code).pin_max_tries
+    attempt = count_attempt(correct=False, failures=card.pin_failures, max_tries=max_tries)
     card.pin_failures = attempt.failures
     if attempt.locked:
         card.pin_locked_at = unit.now
         unit.audit("card.pin_lock", ("card", card.card_no), card.region_code, failures=attempt.failures)
-    if not attempt.correct:
-        error = Refused("pin_incorrect", "the PIN is incorrect", tries_left=max(max_tries - attempt.failures, 0))
-        error.keep_changes = True
-        raise error
+    error = Refused("pin_incorrect", "the PIN is incorrect", tries_left=max(max_tries - attempt.failures, 0))
+    error.keep_changes = True
+    raise error
 
 
 def change_pin(unit: Unit, card_no: str, old_pin: str, new_pin: str) -> None:

@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Header, status
+from anyio import CapacityLimiter, to_thread
+from anyio.lowlevel import RunVar
+from fastapi import APIRouter, Body, Depends, Header, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, Field, model_validator
 from sqlalchemy import select
 
-from sscard.auth.roles import Role
+from sscard.auth.roles import Principal, Role
 from sscard.cards.routes import STAFF_OR_SELF
 from sscard.cards.schemas import Empty
-from sscard.http import allow
+from sscard.context import request_id_var
+from sscard.db import transaction
+from sscard.http import allow, permit, runtime
 from sscard.idempotency import respond
 from sscard.people.service import find_person
 from sscard.schemas import Body as BodyModel
@@ -24,6 +28,8 @@ from sscard.unit import Unit
 
 router = APIRouter(prefix="/v1", tags=["settlement"])
 TERMINAL = allow(Role.TERMINAL)
+# The online settlement opens its own unit of work in one thread hop (see settle).
+SETTLING_TERMINAL = permit(Role.TERMINAL)
 IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
 PinField = Field(pattern=r"^[0-9]{6}$")
 
@@ -56,14 +62,48 @@ class SettlementRead(Out):
     at: datetime
 
 
+# Settlements a server process runs at once (settings.settlements_at_once). Python
+# threads share one interpreter lock, and each of a settlement's round trips hands it
+# over: with the thread pool's 40 at once, a process spent more CPU passing the lock
+# than settling (B1, BENCHMARKS.md). Concurrency comes from server processes
+# (`serve --workers`) instead, as with PostgreSQL's own one process per connection.
+_SETTLING: RunVar[CapacityLimiter] = RunVar("sscard_settling")
+
+
+def _settling(request: Request) -> CapacityLimiter:
+    """This event loop's limiter (anyio keeps its default thread limiter the same way)."""
+    try:
+        return _SETTLING.get()
+    except LookupError:
+        limiter = CapacityLimiter(runtime(request).settings.settlements_at_once)
+        _SETTLING.set(limiter)
+        return limiter
+
+
 @router.post("/settlements", status_code=status.HTTP_201_CREATED, response_model=SettlementRead)
-def settle(
+async def settle(
     body: SettlementCreate,
-    unit: Annotated[Unit, Depends(TERMINAL)],
+    request: Request,
+    terminal: Annotated[Principal, Depends(SETTLING_TERMINAL)],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     """Charge the personal account; declines are 402 with their code (R-SET)."""
+    return await to_thread.run_sync(_in_one_unit, request, terminal, body, idempotency_key, limiter=_settling(request))
 
+
+def _in_one_unit(
+    request: Request, terminal: Principal, body: SettlementCreate, idempotency_key: str | None
+) -> JSONResponse:
+    """The whole unit of work in one call on a worker thread: opened, worked and
+    committed (before the response, as http.session does), without two more hops for
+    a session dependency, and no row lock held while waiting for a thread."""
+    rt = runtime(request)
+    with transaction(rt.sessions) as db:
+        unit = Unit(session=db, runtime=rt, actor=terminal, now=rt.clock.now(), request_id=request_id_var.get())
+        return _settle(unit, body, idempotency_key)
+
+
+def _settle(unit: Unit, body: SettlementCreate, idempotency_key: str | None) -> JSONResponse:
     def work() -> tuple[int, dict[str, Any]]:
         record = service.settle(
             unit,
@@ -80,7 +120,7 @@ def settle(
             settlement_id=record.id,
             status=record.status,
             amount=record.amount,
-            balance_after=record.balance_after or 0,
+            balance_after=record.balance_after,
             at=record.at,
         )
         return status.HTTP_201_CREATED, read.model_dump(mode="json")

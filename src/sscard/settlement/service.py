@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -13,10 +14,10 @@ from sscard.cards.service import verify_pin
 from sscard.cards.states import CardStatus
 from sscard.errors import Conflict, Declined, Forbidden, NotFound, Refused, ServiceError
 from sscard.institutions.models import Institution, Terminal
-from sscard.invalid_list.service import entry_of
 from sscard.people.ledger import PostingKind
+from sscard.people.models import Posting
 from sscard.people.service import account_of, post
-from sscard.settlement import ecert
+from sscard.settlement import ecert, statements
 from sscard.settlement.models import Refund, Settlement
 from sscard.settlement.rules import allowed_category
 from sscard.unit import Unit
@@ -45,45 +46,64 @@ class Charge:
     items: list[Any] = field(default_factory=list)
 
 
-def settle(unit: Unit, charge: Charge) -> Settlement:
+@dataclass(frozen=True, slots=True)
+class Approved:
+    """An approved charge, as the terminal is told of it."""
+
+    id: int
+    amount: int
+    balance_after: int
+    at: datetime
+    status: str = "approved"
+
+
+@dataclass(frozen=True, slots=True)
+class AtTerminal:
+    """What a settlement needs to know of the terminal it is made at."""
+
+    terminal_id: str
+    list_version: int | None
+    institution_id: int
+    designated: bool
+
+
+def settle(unit: Unit, charge: Charge) -> Approved:
     """Charge the personal account, or record why not (see _settle)."""
     with SETTLEMENT_LATENCY.time():
         return _settle(unit, charge)
 
 
-def _settle(unit: Unit, charge: Charge) -> Settlement:
+def _settle(unit: Unit, charge: Charge) -> Approved:
     """Charge the personal account, or record why not (402 with the decline code).
 
     The card row and then the account row are locked, so concurrent charges queue and
     a loss report either commits before (the charge is declined) or after (the charge
-    stood when it was made).
+    stood when it was made). The approved path writes with plain statements, not the
+    ORM's unit of work: every settlement pays for each round trip and each object.
     """
-    terminal, institution = _terminal(unit)
-    record = Settlement(
-        institution_id=institution.id,
-        terminal_id=terminal.terminal_id,
-        amount=charge.amount,
-        category=charge.category,
-        items=charge.items,
-        method="ecert" if charge.ecert_token else "card",
-        card_no=charge.card_no,
-        list_version=terminal.list_version,
-        at=unit.now,
-        occurred_at=unit.now,
-        status="declined",
-    )
+    terminal = _at_terminal(unit)
+    person_id: int | None = None
     try:
-        record.person_id = _check(unit, institution, charge)
-        posting = post(unit, record.person_id, -charge.amount, PostingKind.SETTLEMENT)
+        person_id = _check(unit, terminal, charge)
+        balance_after, slow_posting = _debit(unit, person_id, charge.amount)
     except Declined as decline:
-        _record_decline(unit, record, decline)
+        _record_decline(unit, _declined_record(unit, terminal, charge, person_id), decline)
         raise
-    record.status, record.balance_after = "approved", posting.balance_after
-    unit.session.add(record)
-    unit.session.flush()
-    posting.ref = f"settlement:{record.id}"
+    settlement_id = _insert_settlement(unit, terminal, charge, person_id, balance_after)
+    ref = f"settlement:{settlement_id}"
+    if slow_posting is None:
+        _insert_posting(unit, person_id, -charge.amount, balance_after, ref)
+    else:
+        slow_posting.ref = ref
     SETTLEMENTS.labels("online", "approved").inc()
-    return record
+    return Approved(id=settlement_id, amount=charge.amount, balance_after=balance_after, at=unit.now)
+
+
+def _at_terminal(unit: Unit) -> AtTerminal:
+    row = unit.session.execute(statements.TERMINAL, {"terminal_id": unit.actor.subject}).one_or_none()
+    if row is None:
+        raise Forbidden("this terminal is not registered")
+    return AtTerminal(*row)
 
 
 def _terminal(unit: Unit) -> tuple[Terminal, Institution]:
@@ -95,9 +115,71 @@ def _terminal(unit: Unit) -> tuple[Terminal, Institution]:
     return row.Terminal, row.Institution
 
 
-def _check(unit: Unit, institution: Institution, charge: Charge) -> int:
+def _debit(unit: Unit, person_id: int, amount: int) -> tuple[int, Posting | None]:
+    """Take `amount` from the account: the balance after, and the posting when the
+    ledger's own path (people.service.post) made it.
+
+    One UPDATE … RETURNING does what post() does with a locked read and an UPDATE: it
+    takes the same row lock, and PostgreSQL re-checks its condition on the newest row,
+    so concurrent debits queue and none overdraws (R-ACC-1). When it matches nothing,
+    post() decides under the lock: the decline with its balance, or the debit after all
+    if a credit landed in between.
+    """
+    params = {"person": person_id, "debit": amount, "now": unit.now}
+    after = unit.session.execute(statements.DEBIT, params).scalar_one_or_none()
+    if after is not None:
+        return int(after), None
+    posting = post(unit, person_id, -amount, PostingKind.SETTLEMENT)
+    return posting.balance_after, posting
+
+
+def _insert_settlement(unit: Unit, terminal: AtTerminal, charge: Charge, person_id: int, balance_after: int) -> int:
+    values = _settlement_values(unit, terminal, charge) | {
+        "person_id": person_id,
+        "status": "approved",
+        "code": None,
+        "local_id": None,
+        "balance_after": balance_after,
+        "refunded": 0,
+    }
+    return int(unit.session.execute(statements.INSERT_SETTLEMENT, values).scalar_one())
+
+
+def _insert_posting(unit: Unit, person_id: int, amount: int, balance_after: int, ref: str) -> None:
+    values = {
+        "person_id": person_id,
+        "amount": amount,
+        "balance_after": balance_after,
+        "kind": PostingKind.SETTLEMENT.value,
+        "ref": ref,
+        "memo": None,
+        "at": unit.now,
+    }
+    unit.session.execute(statements.INSERT_POSTING, values)
+
+
+def _settlement_values(unit: Unit, terminal: AtTerminal, charge: Charge) -> dict[str, Any]:
+    return {
+        "institution_id": terminal.institution_id,
+        "terminal_id": terminal.terminal_id,
+        "amount": charge.amount,
+        "category": charge.category,
+        "items": charge.items,
+        "method": "ecert" if charge.ecert_token else "card",
+        "card_no": charge.card_no,
+        "list_version": terminal.list_version,
+        "at": unit.now,
+        "occurred_at": unit.now,
+    }
+
+
+def _declined_record(unit: Unit, terminal: AtTerminal, charge: Charge, person_id: int | None) -> Settlement:
+    return Settlement(**_settlement_values(unit, terminal, charge), person_id=person_id, status="declined")
+
+
+def _check(unit: Unit, terminal: AtTerminal, charge: Charge) -> int:
     """The person to charge, once every rule allows it; raises Declined."""
-    if not institution.designated:
+    if not terminal.designated:
         raise Declined("institution_not_designated", "only designated institutions settle (R-SET-1)")
     if allowed_category(charge.category) is None:
         raise Declined("category_not_allowed", f"{charge.category!r} is not a medical item (R-SET-1)")
@@ -120,8 +202,8 @@ def _verify_pin_at_terminal(unit: Unit, card: Card, pin: str) -> None:
 
 
 def _usable_card(unit: Unit, card_no: str) -> Card:
-    card = unit.session.scalars(select(Card).where(Card.card_no == card_no).with_for_update()).one_or_none()
-    if card is None or entry_of(unit.session, card_no) is not None:
+    card = unit.session.scalars(statements.CARD, {"card_no": card_no}).one_or_none()
+    if card is None or unit.session.execute(statements.LISTED, {"card_no": card_no}).first() is not None:
         raise Declined("card_invalid", "the card is on the invalid list (R-SET-2)")
     if card.status != CardStatus.ACTIVE:
         raise Declined("card_not_active", f"the card is {card.status}")
