@@ -78,11 +78,10 @@ def get_script(headers: dict[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-# Every request: a random card, the next terminal's token, a key no request used before.
-SETTLE = """
-local cards, width, tokens = CARDS, WIDTH, TOKENS
-local body = '{"card_no":"%s","pin":"PIN","amount":AMOUNT,"category":"CATEGORY"}'
-local sent = 0
+# What the card scenarios share: a random card of CARDS (WIDTH digits each) per request,
+# and responses counted by status in every thread (see REPORT).
+CARD_SCENARIO = """
+local cards, width = CARDS, WIDTH
 statuses = {}
 tally_threads = {}
 
@@ -95,92 +94,78 @@ function init(args)
   math.randomseed(thread_no * 7919 + os.time())
 end
 
+function random_card()
+  local i = math.random(#cards / width) - 1
+  return cards:sub(i * width + 1, (i + 1) * width)
+end
+
+function response(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+"""
+
+# Every request: the next terminal's token, a key no request used before.
+SETTLE = """
+local tokens = TOKENS
+local body = '{"card_no":"%s","pin":"PIN","amount":AMOUNT,"category":"CATEGORY"}'
+local sent = 0
+
 function request()
   sent = sent + 1
-  local i = math.random(#cards / width) - 1
   local headers = {
     ["Authorization"] = "Bearer " .. tokens[(sent + thread_no) % #tokens + 1],
     ["Content-Type"] = "application/json",
     ["Idempotency-Key"] = string.format("RUN-%d-%d", thread_no, sent),
   }
-  return wrk.format("POST", nil, headers, string.format(body, cards:sub(i * width + 1, (i + 1) * width)))
+  return wrk.format("POST", nil, headers, string.format(body, random_card()))
 end
+"""
 
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
+# Every request: the terminal's token.
+INQUIRE = """
+wrk.headers["Authorization"] = "Bearer TOKEN"
+
+function request()
+  return wrk.format("GET", "PATH?scope=SCOPE&card_no=" .. random_card())
 end
 """
 
 
 def settle_script(options: dict[str, Any]) -> str:
     """POST /v1/settlements over many cards and terminals, each request with its own key."""
-    cards = Path(options["cards_file"]).read_text().split()
-    width = len(cards[0]) if cards else 0
-    if not cards or any(len(card) != width or not card.isdigit() for card in cards):
-        raise SystemExit("settle: cards must be card numbers of one length")
     tokens = ", ".join(json.dumps(token) for token in options["tokens"])
     values = {
-        "CARDS": json.dumps("".join(cards)),
-        "WIDTH": str(width),
         "TOKENS": "{" + tokens + "}",
         "PIN": options["pin"],
         "AMOUNT": str(int(options["amount"])),
         "CATEGORY": options.get("category", "drug"),
         "RUN": secrets.token_hex(6),
     }
-    return re.sub("|".join(values), lambda match: values[match.group(0)], SETTLE)
-
-
-@contextmanager
-def card_file(cards: Iterable[str]) -> Iterator[str]:
-    """A temporary file of card numbers for the settle scenario (too many for its options)."""
-    with tempfile.NamedTemporaryFile("w", prefix="bench-cards-", suffix=".txt") as out:
-        out.write("\n".join(cards))
-        out.flush()
-        yield out.name
-
-
-# Every request: a random card of the file, asked about with the terminal's token.
-INQUIRE = """
-local cards, width = CARDS, WIDTH
-wrk.headers["Authorization"] = "Bearer TOKEN"
-statuses = {}
-tally_threads = {}
-
-function setup(thread)
-  table.insert(tally_threads, thread)
-  thread:set("thread_no", #tally_threads)
-end
-
-function init(args)
-  math.randomseed(thread_no * 7919 + os.time())
-end
-
-function request()
-  local i = math.random(#cards / width) - 1
-  return wrk.format("GET", "PATH?scope=SCOPE&card_no=" .. cards:sub(i * width + 1, (i + 1) * width))
-end
-
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
-end
-"""
+    return _card_scenario(options, SETTLE, values)
 
 
 def inquire_script(options: dict[str, Any]) -> str:
     """GET /v1/invalid-list/inquiry over the cards of a file, one at random a request."""
+    values = {"TOKEN": options["token"], "PATH": options["path"], "SCOPE": options["scope"]}
+    return _card_scenario(options, INQUIRE, values)
+
+
+def _card_scenario(options: dict[str, Any], template: str, values: dict[str, str]) -> str:
     cards = Path(options["cards_file"]).read_text().split()
     width = len(cards[0]) if cards else 0
     if not cards or any(len(card) != width or not card.isdigit() for card in cards):
-        raise SystemExit("inquire: cards must be card numbers of one length")
-    values = {
-        "CARDS": json.dumps("".join(cards)),
-        "WIDTH": str(width),
-        "TOKEN": options["token"],
-        "PATH": options["path"],
-        "SCOPE": options["scope"],
-    }
-    return re.sub("|".join(values), lambda match: values[match.group(0)], INQUIRE)
+        raise SystemExit("cards must be card numbers of one length")
+    values = values | {"CARDS": json.dumps("".join(cards)), "WIDTH": str(width)}
+    return re.sub("|".join(values), lambda match: values[match.group(0)], CARD_SCENARIO + template)
+
+
+@contextmanager
+def card_file(cards: Iterable[str]) -> Iterator[str]:
+    """A temporary file of card numbers for the card scenarios (too many for their options)."""
+    with tempfile.NamedTemporaryFile("w", prefix="bench-cards-", suffix=".txt") as out:
+        out.write("\n".join(cards))
+        out.flush()
+        yield out.name
 
 
 SCRIPTS = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import httpx2
 
 from sscard.people.idnumber import check_character
@@ -23,7 +25,7 @@ class Api:
     def __init__(self, base: str, admin_token: str) -> None:
         self.client = httpx2.Client(base_url=base, timeout=60, headers={"Authorization": f"Bearer {admin_token}"})
 
-    def post(self, path: str, body: dict[str, object] | None = None) -> dict[str, object]:
+    def post(self, path: str, body: Mapping[str, object] | None = None) -> dict[str, object]:
         response = self.client.post(path, json=body or {})
         response.raise_for_status()
         return dict(response.json())
@@ -53,7 +55,7 @@ class Api:
         self.post(f"/v1/persons/{person['person_id']}/deposits", {"amount": balance})
         return str(card["card_no"])
 
-    def clerk_post(self, path: str, body: dict[str, object]) -> dict[str, object]:
+    def clerk_post(self, path: str, body: Mapping[str, object]) -> dict[str, object]:
         response = self.clerk.post(path, json=body)
         response.raise_for_status()
         return dict(response.json())
