@@ -61,6 +61,13 @@ def test_serve_refuses_to_start_without_a_secret(sqlite_env: Path) -> None:
     assert "SSCARD_SECRET_KEY" in result.output
 
 
+def test_serve_runs_several_processes_only_on_postgresql(sqlite_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSCARD_SECRET_KEY", "s" * 40)
+    result = runner.invoke(app, ["serve", "--port", "1", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "PostgreSQL" in result.output
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

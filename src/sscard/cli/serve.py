@@ -32,6 +32,11 @@ def serve(
     if demo:
         os.environ["SSCARD_DEMO"] = "true"  # the app factory reads its settings from here
     rt = load_runtime(Settings())
+    if workers > 1 and rt.engine.dialect.name != "postgresql":
+        # On SQLite a process hears only of its own commits at once (the list stream, the
+        # inquiries' copy of the list): another process's loss report could wait seconds.
+        err_console.print("[red]error:[/] several server processes need PostgreSQL (SSCARD_DATABASE_URL)")
+        raise typer.Exit(2)
     configure_logging(log_level.upper())
     prepare_database(rt)
     if demo:
