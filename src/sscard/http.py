@@ -195,14 +195,15 @@ Caller = Annotated[Principal, Depends(principal)]
 def _authorized(request: Request, db: Session, caller: Principal, roles: tuple[Role, ...]) -> Unit:
     if caller.role not in roles:
         raise Forbidden(f"the {caller.role} role may not do this")
-    return _unit(request, db, caller)
+    return unit_for(request, db, caller)
 
 
 async def anonymous(request: Request, db: ReadSession) -> Unit:
     """A unit for routes anyone may call."""
-    return _unit(request, db, ANONYMOUS)
+    return unit_for(request, db, ANONYMOUS)
 
 
-def _unit(request: Request, db: Session, caller: Principal) -> Unit:
+def unit_for(request: Request, db: Session, caller: Principal) -> Unit:
+    """The unit of work of a request: its session, the process runtime, the caller, now."""
     rt = runtime(request)
     return Unit(session=db, runtime=rt, actor=caller, now=rt.clock.now(), request_id=request_id_var.get())

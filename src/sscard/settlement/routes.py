@@ -15,9 +15,8 @@ from sqlalchemy import select
 from sscard.auth.roles import Principal, Role
 from sscard.cards.routes import STAFF_OR_SELF
 from sscard.cards.schemas import Empty
-from sscard.context import request_id_var
 from sscard.db import transaction
-from sscard.http import allow, permit, runtime
+from sscard.http import allow, permit, runtime, unit_for
 from sscard.idempotency import respond
 from sscard.people.service import find_person
 from sscard.schemas import Body as BodyModel
@@ -97,10 +96,8 @@ def _in_one_unit(
     """The whole unit of work in one call on a worker thread: opened, worked and
     committed (before the response, as http.session does), without two more hops for
     a session dependency, and no row lock held while waiting for a thread."""
-    rt = runtime(request)
-    with transaction(rt.sessions) as db:
-        unit = Unit(session=db, runtime=rt, actor=terminal, now=rt.clock.now(), request_id=request_id_var.get())
-        return _settle(unit, body, idempotency_key)
+    with transaction(runtime(request).sessions) as db:
+        return _settle(unit_for(request, db, terminal), body, idempotency_key)
 
 
 def _settle(unit: Unit, body: SettlementCreate, idempotency_key: str | None) -> JSONResponse:
