@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from sscard.cards.models import Card
@@ -122,6 +122,15 @@ def changes_since(session: Session, since: int, scope: str, limit: int) -> tuple
     rows = session.scalars(stmt.order_by(ListChange.version).limit(limit)).all()
     reached = rows[-1].version if len(rows) == limit else version
     return reached, rows
+
+
+# Built once: every online settlement asks (R-SET-2).
+_LISTED = select(InvalidCard.card_no).where(InvalidCard.card_no == bindparam("card_no"))
+
+
+def is_listed(session: Session, card_no: str) -> bool:
+    """Whether the card is on the list now: one indexed read, no object loaded."""
+    return session.execute(_LISTED, {"card_no": card_no}).first() is not None
 
 
 def entry_of(session: Session, card_no: str) -> InvalidCard | None:

@@ -14,6 +14,7 @@ from sscard.cards.service import verify_pin
 from sscard.cards.states import CardStatus
 from sscard.errors import Conflict, Declined, Forbidden, NotFound, Refused, ServiceError
 from sscard.institutions.models import Institution, Terminal
+from sscard.invalid_list.service import is_listed
 from sscard.people.ledger import PostingKind
 from sscard.people.models import Posting
 from sscard.people.service import account_of, post
@@ -203,7 +204,7 @@ def _verify_pin_at_terminal(unit: Unit, card: Card, pin: str) -> None:
 
 def _usable_card(unit: Unit, card_no: str) -> Card:
     card = unit.session.scalars(statements.CARD, {"card_no": card_no}).one_or_none()
-    if card is None or unit.session.execute(statements.LISTED, {"card_no": card_no}).first() is not None:
+    if card is None or is_listed(unit.session, card_no):
         raise Declined("card_invalid", "the card is on the invalid list (R-SET-2)")
     if card.status != CardStatus.ACTIVE:
         raise Declined("card_not_active", f"the card is {card.status}")

@@ -12,7 +12,6 @@ from sqlalchemy import Table, and_, bindparam, insert, select, update
 
 from sscard.cards.models import Card
 from sscard.institutions.models import Institution, Terminal
-from sscard.invalid_list.models import InvalidCard
 from sscard.people.models import Account, Posting
 from sscard.settlement.models import Settlement
 
@@ -26,11 +25,10 @@ TERMINAL = (
 )
 
 # The card, locked (card_no). The list is read by a statement of its own, after the
-# lock: one taken in the same statement would be read as of before a change that the
-# lock waited for (a replacement applied for a damaged card lists it, and leaves the
-# card row as it was).
+# lock (invalid_list.service.is_listed): one taken in the same statement would be read
+# as of before a change that the lock waited for (a replacement applied for a damaged
+# card lists it, and leaves the card row as it was).
 CARD = select(Card).where(Card.card_no == bindparam("card_no")).with_for_update()
-LISTED = select(InvalidCard.card_no).where(InvalidCard.card_no == bindparam("card_no"))
 
 # R-ACC-1: take `debit` fen (person_id, debit, now) if the balance stays at or above
 # what is held and zero, as apply_posting would; the new balance, or no row.
