@@ -73,9 +73,17 @@ class Api:
         body = {"kind": kind, "channel": "written" if kind == "provisional" else "counter"} | fields
         if kind == "formal" and "documents" not in fields:
             body["documents"] = ["resident_id_card", "employer_certificate"]
+        if body["channel"] in ("written", "hotline", "bank") and "reporter" not in fields:
+            body["reporter"] = self.caller_of(card_no)  # R-LOSS-7: on the caller's word
         response = self.client.post(f"/v1/cards/{card_no}/loss-reports", json=body, headers=self.clerk)
         assert response.status_code == 201, response.text
         return dict(response.json())
+
+    def caller_of(self, card_no: str) -> dict[str, Any]:
+        """What a caller who knows the holder says: name, ID number, unit (R-LOSS-7)."""
+        card = self.client.get(f"/v1/cards/{card_no}", headers=self.clerk).json()
+        person = self.client.get(f"/v1/persons/{card['person_id']}", headers=self.clerk).json()
+        return {"name": person["name"], "id_number": person["id_number"], "unit_name": person["unit_name"]}
 
     def replace(self, card_no: str, reason: str = "lost", **fields: Any) -> dict[str, Any]:
         """Apply for a replacement at the counter; expects 201."""

@@ -17,6 +17,7 @@ from sscard import __version__
 from sscard.audit.routes import router as audit_router
 from sscard.auth.routes import router as auth_router
 from sscard.auth.service import ensure_admin
+from sscard.banks.routes import router as banks_router
 from sscard.cards.routes import router as cards_router
 from sscard.claims.routes import router as claims_router
 from sscard.db import transaction
@@ -28,7 +29,7 @@ from sscard.invalid_list.broker import ListBroker
 from sscard.invalid_list.mirror import ListMirror
 from sscard.invalid_list.routes import router as invalid_list_router
 from sscard.invalid_list.stream import router as stream_router
-from sscard.jobs import run_forever
+from sscard.jobs import drain_outbox_forever, run_forever
 from sscard.loss.routes import router as loss_router
 from sscard.migrate import upgrade
 from sscard.people.routes import router as people_router
@@ -61,6 +62,14 @@ def serve_app() -> FastAPI:
     return create_app(settle=True)
 
 
+def _background_tasks(rt: Runtime) -> list[asyncio.Task[None]]:
+    """The scheduled jobs (when an interval is set) and the outbox's drainer."""
+    tasks = [asyncio.create_task(drain_outbox_forever(rt))]
+    if rt.settings.jobs_interval_seconds:
+        tasks.append(asyncio.create_task(run_forever(rt, rt.settings.jobs_interval_seconds)))
+    return tasks
+
+
 def create_app(
     settings: Settings | None = None, *, rt: Runtime | None = None, prepare: bool = True, settle: bool = False
 ) -> FastAPI:
@@ -72,8 +81,7 @@ def create_app(
     async def lifespan(started: FastAPI) -> AsyncIterator[None]:
         if prepare:
             prepare_database(rt)
-        interval = rt.settings.jobs_interval_seconds
-        scheduler = asyncio.create_task(run_forever(rt, interval)) if prepare and interval else None
+        background = _background_tasks(rt) if prepare else []
         # The broker reads the database on its own; a caller that prepares the database
         # itself (tests on one rolled-back connection) gets no live stream.
         broker = started.state.list_broker = ListBroker(rt, mirror=ListMirror())
@@ -83,10 +91,10 @@ def create_app(
             settle_worker()
         yield
         await broker.stop()
-        if scheduler is not None:
-            scheduler.cancel()
+        for task in background:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await scheduler
+                await task
 
     app = FastAPI(title="sscard", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     app.state.runtime = rt
@@ -102,6 +110,7 @@ def create_app(
         stream_router,
         settlement_router,
         claims_router,
+        banks_router,
         institutions_router,
         audit_router,
         guide_router,

@@ -29,11 +29,10 @@ DEMO_PIN = "135790"
 DEMO_TERMINAL_ID = "trm_demo_pharmacy"
 DEMO_TERMINAL_SECRET = "demo-terminal-secret-not-for-production"  # noqa: S105 (likewise)
 
-# The seeds' regions: Beijing's 96102 hotline and 15 working days [003]; Zhangjiakou
-# lifts a loss "the next day" [003]; Mianyang keeps the national defaults.
+# Beyond what every installation knows of the seeds' regions (policy.rules.
+# BUILTIN_OVERRIDES): provisional reports run 7 days in Zhangjiakou and 10 in Mianyang.
 POLICIES: dict[str, dict[str, Any]] = {
-    "110000": {"hotline": "96102", "production_working_days": 15},
-    "130700": {"lift_after_days": 1, "provisional_valid_days": 7},
+    "130700": {"provisional_valid_days": 7},
     "510700": {"provisional_valid_days": 10},
 }
 
@@ -58,6 +57,8 @@ class DemoPerson:
     bank: str
     balance: int
     login: str | None
+    # Numbers of the 1380013xxxx test range: the demo's messages go to var/messages.jsonl.
+    phone: str | None = None
 
 
 PERSONS = [
@@ -70,6 +71,7 @@ PERSONS = [
         "ICBC",
         268_050,
         "li.xiuying",
+        "13800138001",
     ),
     DemoPerson("110108200509150035", "王浩然", "110108", Scheme.STUDENT, "北京市海淀区某中学", "ICBC", 35_000, None),
     DemoPerson(
@@ -81,6 +83,7 @@ PERSONS = [
         "BOB",
         120_000,
         "zhang.jianguo",
+        "13800138003",
     ),
     DemoPerson("13070219761102002X", "赵淑芬", "130702", Scheme.EMPLOYEE, "张家口市桥东区某公司", "ZJKB", 88_800, None),
     DemoPerson(
@@ -130,7 +133,9 @@ def _load_pharmacy(unit: Unit) -> None:
 
 
 def _load_person(unit: Unit, demo: DemoPerson) -> None:
-    person = register_person(unit, NewPerson(demo.id_number, demo.name, demo.region, demo.scheme, demo.unit_name))
+    person = register_person(
+        unit, NewPerson(demo.id_number, demo.name, demo.region, demo.scheme, demo.unit_name, demo.phone)
+    )
     card = issue_card(unit, person.id, demo.bank)
     activate(unit, card.card_no, DEMO_PIN)
     deposit(unit, person.id, demo.balance, "demo opening balance")

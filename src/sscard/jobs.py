@@ -13,9 +13,12 @@ from collections.abc import Callable
 from anyio import to_thread
 
 from sscard.auth.roles import Principal, Role
+from sscard.cards.expiry import list_expired_cards, warn_expiring_cards
 from sscard.db import transaction
 from sscard.invalid_list.sync import count_lagging
+from sscard.loss.replacement import announce_ready_replacements
 from sscard.loss.service import release_expired_provisional
+from sscard.outbox import drain
 from sscard.runtime import Runtime
 from sscard.unit import Unit
 
@@ -24,7 +27,13 @@ SYSTEM = Principal(subject="system", role=Role.ADMIN)
 JOBS: dict[str, Callable[[Unit], int]] = {
     "release_expired_provisional": release_expired_provisional,  # R-LOSS-5
     "count_lagging_terminals": count_lagging,  # R-INV-3, for /metrics
+    "list_expired_cards": list_expired_cards,  # R-CARD-4
+    "warn_expiring_cards": warn_expiring_cards,  # R-CARD-4, R-NOTE-1
+    "announce_ready_replacements": announce_ready_replacements,  # R-REP-3, R-NOTE-1
 }
+# How long the outbox drainer sleeps when no commit wakes it: other processes' messages
+# and retries after a backoff are picked up within this.
+OUTBOX_POLL_SECONDS = 2.0
 
 
 def run_due_jobs(rt: Runtime) -> dict[str, int]:
@@ -35,6 +44,7 @@ def run_due_jobs(rt: Runtime) -> dict[str, int]:
             done[name] = job(Unit(session=session, runtime=rt, actor=SYSTEM, now=rt.clock.now()))
         if done[name]:
             log.info("job %s handled %d", name, done[name])
+    done["outbox"] = drain(rt)  # what the jobs queued goes out now
     return done
 
 
@@ -46,3 +56,19 @@ async def run_forever(rt: Runtime, interval_seconds: float) -> None:
         except Exception:
             log.exception("scheduled jobs failed; retrying in %.0f s", interval_seconds)
         await asyncio.sleep(interval_seconds)
+
+
+def _wait_and_drain(rt: Runtime, poll_seconds: float) -> int:
+    rt.outbox_wakeup.wait(poll_seconds)
+    rt.outbox_wakeup.clear()
+    return drain(rt)
+
+
+async def drain_outbox_forever(rt: Runtime, poll_seconds: float = OUTBOX_POLL_SECONDS) -> None:
+    """Deliver outbox messages as their transactions commit, until cancelled (R-NOTE-1, R-NOTE-2)."""
+    while True:
+        try:
+            await to_thread.run_sync(_wait_and_drain, rt, poll_seconds, abandon_on_cancel=True)
+        except Exception:
+            log.exception("the outbox drainer failed; retrying in %.0f s", poll_seconds)
+            await asyncio.sleep(poll_seconds)

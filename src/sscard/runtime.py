@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import Engine
+import httpx2
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from sscard import outbox
 from sscard.auth.passwords import Passwords
 from sscard.auth.tokens import TokenSigner
 from sscard.cards.pin import PinHasher
 from sscard.clock import Clock, OffsetClock, SystemClock
 from sscard.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from sscard.events import Bus
+from sscard.notifications.sms import FileSender, GatewaySender, SmsSender
+from sscard.policy.rules import Policy
+from sscard.policy.service import policy_for
 from sscard.settings import Settings
+from sscard.subscriptions import build_bus
 
 
 @dataclass(frozen=True)
@@ -29,6 +37,16 @@ class Runtime:
     pins: PinHasher
     tokens: TokenSigner
     passwords: Passwords
+    bus: Bus
+    sms: SmsSender
+    # For pushing bank events (R-NOTE-2): short timeouts, a push is retried anyway.
+    bank_http: httpx2.Client
+    # Set after a commit that wrote outbox messages: the drainer wakes at once.
+    outbox_wakeup: threading.Event = field(default_factory=threading.Event)
+
+    def policy(self, session: Session, region: str) -> Policy:
+        """The policy in force for a region now."""
+        return policy_for(session, region)
 
 
 def build_runtime(
@@ -45,7 +63,7 @@ def build_runtime(
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=settings.db_pre_ping,
     )
-    return Runtime(
+    runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=sessions or make_sessionmaker(engine),
@@ -54,4 +72,30 @@ def build_runtime(
         pins=PinHasher(settings.secret),
         tokens=TokenSigner(settings.secret, timedelta(seconds=settings.token_ttl_seconds)),
         passwords=Passwords(settings.password_hash_profile),
+        bus=build_bus(),
+        sms=sms_sender(settings),
+        bank_http=httpx2.Client(timeout=settings.bank_push_timeout_seconds),
     )
+    wake_outbox_after_commit(runtime)
+    return runtime
+
+
+def wake_outbox_after_commit(rt: Runtime) -> None:
+    """A commit that wrote outbox messages wakes this process's drainer at once."""
+
+    @event.listens_for(rt.sessions, "after_commit")
+    def _committed(session: Session) -> None:
+        if session.info.pop(outbox.PENDING, False):
+            rt.outbox_wakeup.set()
+
+    @event.listens_for(rt.sessions, "after_rollback")
+    def _rolled_back(session: Session) -> None:
+        session.info.pop(outbox.PENDING, None)
+
+
+def sms_sender(settings: Settings) -> SmsSender:
+    """The gateway when one is configured, else the messages file under var_dir."""
+    if settings.sms_gateway_url:
+        key = settings.sms_gateway_key.get_secret_value() if settings.sms_gateway_key else ""
+        return GatewaySender(settings.sms_gateway_url, key, timeout=settings.sms_timeout_seconds)
+    return FileSender(settings.sms_file or settings.var_dir / "messages.jsonl")

@@ -42,6 +42,14 @@ class Settings(BaseSettings):
     db_pre_ping: bool = False
     # How often `serve` runs the scheduled jobs (R-LOSS-5 releases); 0 turns them off.
     jobs_interval_seconds: float = Field(default=60, ge=0)
+    # R-NOTE-1: an SMS gateway (POST {to, text}, Bearer key, Idempotency-Key); without
+    # one, messages are appended to sms_file (default var_dir/messages.jsonl).
+    sms_gateway_url: str | None = None
+    sms_gateway_key: SecretStr | None = None
+    sms_timeout_seconds: float = Field(default=5, gt=0, le=60)
+    sms_file: Path | None = None
+    # R-NOTE-2: how long one push to a bank's endpoint may take.
+    bank_push_timeout_seconds: float = Field(default=5, gt=0, le=60)
     # Argon2 parameters: the library's RFC 9106 low-memory profile unless a test asks
     # for the cheapest one (hashing cost is not what the tests are about).
     password_hash_profile: str = "RFC_9106_LOW_MEMORY"  # noqa: S105 (a profile name)

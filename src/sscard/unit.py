@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from sscard.audit.service import record
-from sscard.auth.roles import Principal
-from sscard.policy.rules import Policy
-from sscard.policy.service import policy_for
-from sscard.runtime import Runtime
+from sscard.events import Audited, Event
+
+if TYPE_CHECKING:
+    from sscard.auth.roles import Principal
+    from sscard.policy.rules import Policy
+    from sscard.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -25,10 +26,16 @@ class Unit:
     now: datetime
     request_id: str | None = None
 
+    def publish(self, event: Event) -> None:
+        """Record what happened: its handlers run now, in this transaction; its
+        deliveries (SMS, bank push) after this transaction commits."""
+        self.runtime.bus.publish(self, event)
+
     def audit(self, action: str, obj: tuple[str, object], region: str | None, **detail: Any) -> None:
         """Append an audit event for a state change made in this unit."""
-        record(self, action=action, obj=obj, region=region, detail=detail)
+        object_type, object_id = obj
+        self.publish(Audited(action, object_type, str(object_id), region, detail))
 
     def policy(self, region: str) -> Policy:
         """The policy in force for a region now."""
-        return policy_for(self.session, region)
+        return self.runtime.policy(self.session, region)

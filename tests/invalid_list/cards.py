@@ -33,7 +33,7 @@ def new_card(rt: Runtime, region: str = "110105", bank: str = "ICBC") -> str:
 
 def report_lost(rt: Runtime, card_no: str) -> None:
     """A provisional loss report at the counter: the card goes on the list."""
-    report = NewLossReport(kind=ReportKind.PROVISIONAL, channel=Channel.WRITTEN)
+    report = NewLossReport(kind=ReportKind.PROVISIONAL, channel=Channel.COUNTER)
     in_unit(rt, CLERK, lambda unit: report_loss(unit, card_no, report))
 
 

@@ -242,7 +242,7 @@ def test_metrics_show_the_subscribers_and_the_version(sqlite_rt: Runtime) -> Non
 
 def test_the_commit_hook_forgets_the_pending_versions_on_commit_and_on_rollback(sqlite_rt: Runtime) -> None:
     card = new_card(sqlite_rt)
-    report = NewLossReport(kind=ReportKind.PROVISIONAL, channel=Channel.WRITTEN)
+    report = NewLossReport(kind=ReportKind.PROVISIONAL, channel=Channel.COUNTER)
 
     def change_then(*, commit: bool) -> dict[object, object]:
         with sqlite_rt.sessions() as session:

@@ -44,7 +44,7 @@ def lost_card(rt: Runtime, bank: str = "ICBC", balance: int = 10_000) -> tuple[i
         card = issue_card(unit, person.id, bank)
         activate(unit, card.card_no, "246810")
         post(unit, person.id, balance, PostingKind.DEPOSIT)
-        report_loss(unit, card.card_no, NewLossReport(ReportKind.PROVISIONAL, Channel.WRITTEN))
+        report_loss(unit, card.card_no, NewLossReport(ReportKind.PROVISIONAL, Channel.COUNTER))
         return person.id, card.card_no
 
     return in_unit(rt, CLERK, setup)

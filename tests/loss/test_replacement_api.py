@@ -127,7 +127,7 @@ def test_r_rep_1_a_second_application_or_a_replaced_card_is_refused(api: Api, cl
     collected(api, clock, person, replacement)
     before = snapshot(api, card_no)
     assert_problem(apply(api, card_no, "damaged"), 409, "card_not_replaceable")
-    report = {"kind": "provisional", "channel": "written"}
+    report = {"kind": "provisional", "channel": "written", "reporter": api.caller_of(card_no)}
     assert_problem(api.call("POST", f"/v1/cards/{card_no}/loss-reports", api.clerk, json=report), 409,
                    "card_not_reportable")  # fmt: skip
     assert_problem(api.call("POST", f"/v1/cards/{card_no}/loss-reports/lift", api.clerk, json={}), 409,
@@ -141,11 +141,19 @@ def test_r_rep_1_a_never_activated_card_in_hand_is_not_replaceable(api: Api) -> 
     assert_problem(apply(api, card_no, "damaged"), 409, "card_not_replaceable")
 
 
-def test_r_rep_1_only_a_clerk_applies_and_for_a_cooperative_bank(api: Api) -> None:
+def test_r_rep_1_r_loss_8_a_clerk_or_the_cards_own_bank_applies_and_for_a_cooperative_bank(api: Api) -> None:
     _, card_no = lost_card(api)
     body = {"reason": "lost", "documents": ["resident_id_card", "photo"]}
-    for who in (api.admin, api.headers(Role.BANK, bank="ICBC"), api.headers(Role.OPERATOR)):
+    for who in (api.admin, api.headers(Role.BANK, bank="BOC"), api.headers(Role.OPERATOR)):
         assert_problem(api.call("POST", f"/v1/cards/{card_no}/replacements", who, json=body), 403, "forbidden")
+    own_bank_elsewhere = body | {"bank": "BOC"}
+    assert_problem(
+        api.call(
+            "POST", f"/v1/cards/{card_no}/replacements", api.headers(Role.BANK, bank="ICBC"), json=own_bank_elsewhere
+        ),
+        403,
+        "forbidden",
+    )
     assert_problem(apply(api, card_no, bank="NOBANK"), 422, "unknown_bank")
     assert_problem(apply(api, card_no, "misplaced"), 422, "invalid_request")
     assert apply(api, card_no).status_code == 201  # none of the refusals left a replacement behind

@@ -138,7 +138,7 @@ def test_no_charge_is_approved_once_the_loss_report_has_committed(committed_rt: 
         in_unit(
             committed_rt,
             Principal("clerk.test", Role.CLERK),
-            lambda unit: report_loss(unit, card_no, NewLossReport(ReportKind.PROVISIONAL, Channel.WRITTEN)),
+            lambda unit: report_loss(unit, card_no, NewLossReport(ReportKind.PROVISIONAL, Channel.COUNTER)),
         )
         reported.append(time.monotonic())
         time.sleep(0.2)

@@ -24,7 +24,7 @@ from sscard.terminal.state import TerminalState, save_state
 from tests.invalid_list.live import demo_server as running_demo
 
 DELIVERY_SECONDS = 10.0
-HOLDER = ("李秀英", "110105198503120020")  # the demo's person 1, Beijing
+HOLDER = ("李秀英", "110105198503120020", "北京市朝阳区某科技有限公司")  # the demo's person 1, Beijing
 runner = CliRunner()
 
 
@@ -49,7 +49,7 @@ def demo_card(base: str) -> str:
 
 def hotline_report(base: str, card_no: str) -> None:
     """The holder phones the hotline; the operator reports the card lost."""
-    reporter = {"relation": "self", "name": HOLDER[0], "id_number": HOLDER[1]}
+    reporter = {"relation": "self", "name": HOLDER[0], "id_number": HOLDER[1], "unit_name": HOLDER[2]}
     body = {"kind": "provisional", "channel": "hotline", "reporter": reporter}
     response = httpx2.post(
         f"{base}/v1/cards/{card_no}/loss-reports", json=body, headers=sign_in(base, "operator.beijing")

@@ -5,35 +5,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Select, select
 
 from sscard.audit.models import AuditEvent
+from sscard.events import Audited
 from sscard.policy.regions import scope_prefix
 
 if TYPE_CHECKING:
     from sscard.unit import Unit
 
 
-def record(
-    unit: Unit, *, action: str, obj: tuple[str, object], region: str | None, detail: dict[str, Any]
-) -> AuditEvent:
-    """Append one event in the unit's transaction, so it commits with the change."""
-    object_type, object_id = obj
-    event = AuditEvent(
-        at=unit.now,
-        actor=unit.actor.subject,
-        role=unit.actor.role.value,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        region_code=region,
-        request_id=unit.request_id,
-        detail=detail,
+def record(unit: Unit, event: Audited) -> None:
+    """Append one event in the unit's transaction, so it commits with the change
+    (the handler of every Audited event)."""
+    unit.session.add(
+        AuditEvent(
+            at=unit.now,
+            actor=unit.actor.subject,
+            role=unit.actor.role.value,
+            action=event.action,
+            object_type=event.object_type,
+            object_id=event.object_id,
+            region_code=event.region,
+            request_id=unit.request_id,
+            detail=event.detail,
+        )
     )
-    unit.session.add(event)
-    return event
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, text
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sscard.cards.states import LIVE
@@ -19,6 +19,7 @@ class Card(Base):
     __tablename__ = "cards"
     __table_args__ = (
         Index("ix_cards_person_id_status", "person_id", "status"),
+        Index("ix_cards_valid_until", "valid_until"),
         # R-CARD-1: at most one live card per person, guarded by the database itself.
         Index(
             "uq_cards_one_live_per_person",
@@ -46,6 +47,11 @@ class Card(Base):
     lost_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     replaced_by: Mapped[str | None] = mapped_column(String(16))
     replacement_for: Mapped[str | None] = mapped_column(String(16))
+    # R-CARD-4: the last day the card is valid, its end the instant it expires; when the
+    # scheduled job found it expired, and when it told the holder ahead.
+    valid_until: Mapped[date] = mapped_column(Date)
+    expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expiry_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class CardTransition(Base):

@@ -11,7 +11,6 @@ from sscard.cards import service
 from sscard.cards.models import Card, CardTransition
 from sscard.cards.schemas import Activation, CardHistory, CardIssue, CardRead, Empty, PinChange, TransitionRead
 from sscard.http import allow
-from sscard.loss.replacement import on_card_activated
 from sscard.unit import Unit
 
 router = APIRouter(prefix="/v1", tags=["cards"])
@@ -65,7 +64,6 @@ def activate_card(
 ) -> CardRead:
     """Activate the card with a six-digit PIN."""
     card = service.activate(unit, card_no, body.pin)
-    on_card_activated(unit, card)  # a replacement card's balance may now move (R-REP-6)
     return card_read(card)
 
 

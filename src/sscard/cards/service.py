@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sscard.auth.roles import Role
 from sscard.cards.banks import is_cooperative_bank
+from sscard.cards.events import CardActivated, CardChanged
 from sscard.cards.models import Card, CardSerial, CardTransition
 from sscard.cards.numbers import is_card_no, make_card_no
 from sscard.cards.pin import count_attempt
 from sscard.cards.states import LIVE, CardEvent, CardStatus, TransitionRefused, next_status
-from sscard.errors import Conflict, Invalid, NotFound, Refused
-from sscard.invalid_list.service import sync_card
+from sscard.cards.validity import last_valid_day
+from sscard.clock import china_date
+from sscard.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from sscard.people.models import Person
 from sscard.people.service import find_person
 from sscard.unit import Unit
@@ -38,12 +41,18 @@ def issue_card(unit: Unit, person_id: int, bank: str) -> Card:
         status=CardStatus.UNACTIVATED.value,
         issued_at=unit.now,
         status_changed_at=unit.now,
+        valid_until=valid_until(unit, person.region_code),
     )
     unit.session.add(card)
     unit.session.flush()
     record_transition(unit, card, None, CardStatus.UNACTIVATED, reason="issued", channel="counter")
     unit.audit("card.issue", ("card", card.card_no), card.region_code, bank=bank, person_id=person.id)
     return card
+
+
+def valid_until(unit: Unit, region: str) -> date:
+    """The last valid day of a card issued now in a region (R-CARD-4)."""
+    return last_valid_day(china_date(unit.now), unit.policy(region).card_valid_years)
 
 
 def reserve_card_no(unit: Unit, region: str) -> str:
@@ -71,6 +80,16 @@ def live_card(unit: Unit, person_id: int) -> Card | None:
     return unit.session.scalars(stmt).one_or_none()
 
 
+def require_account_bank(unit: Unit, person_id: int) -> None:
+    """A bank credits only an account whose live card it issued."""
+    # R-REP-6: the account's money is held at the bank of the person's card.
+    if unit.actor.role is not Role.BANK:
+        return
+    card = live_card(unit, person_id)
+    if card is None or card.bank != unit.actor.bank:
+        raise Forbidden("this person's account is not held at your bank")
+
+
 def find_card(unit: Unit, card_no: str, *, for_update: bool = False) -> Card:
     """A card the caller may act on: staff in scope (a bank: its own cards), or its holder."""
     stmt = select(Card).where(Card.card_no == card_no)
@@ -93,7 +112,7 @@ def transition(
         raise Conflict(refusal_code, str(exc), card_status=current.value) from exc
     card.status, card.status_changed_at = target.value, unit.now
     record_transition(unit, card, current, target, reason=reason, channel=channel)
-    sync_card(unit, card)  # R-INV-1: on or off the list in the same transaction
+    unit.publish(CardChanged(card.id, card.card_no))  # R-INV-1: the list follows in this transaction
     return target
 
 
@@ -124,6 +143,7 @@ def activate(unit: Unit, card_no: str, pin: str) -> Card:
     card.pin_hash = unit.runtime.pins.hash(card.card_no, pin)
     card.pin_failures, card.pin_locked_at, card.activated_at = 0, None, unit.now
     unit.audit("card.activate", ("card", card.card_no), card.region_code)
+    unit.publish(CardActivated(card.id, card.card_no, card.person_id))  # R-REP-6: a transfer may be due
     return card
 
 

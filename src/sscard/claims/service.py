@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sscard.auth.roles import Role
 from sscard.cards.models import Card
 from sscard.claims import rules
+from sscard.claims.events import ClaimDecided
 from sscard.claims.models import Claim, ClaimExpense
 from sscard.claims.rules import ClaimKind, Decision
 from sscard.clock import china_date
@@ -171,6 +172,7 @@ def decide(unit: Unit, claim_id: int, review: Review) -> Claim:
         _approve(unit, claim, review, reason)
     claim.decision_reason, claim.decided_at, claim.decided_by = reason, unit.now, unit.actor.subject
     unit.audit(f"claim.{claim.status}", ("claim", claim.id), claim.region_code, approved=claim.approved_amount)
+    unit.publish(ClaimDecided(claim.id, claim.person_id, claim.status, claim.approved_amount or 0, reason))
     return claim
 
 

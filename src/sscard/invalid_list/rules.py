@@ -35,17 +35,17 @@ BY_REPLACEMENT_REASON = {
 }
 
 
-def listing(status: CardStatus, replacement_reason: str | None) -> ListReason | None:
+def listing(status: CardStatus, replacement_reason: str | None, *, expired: bool = False) -> ListReason | None:
     """R-INV-1: why a card is on the list, or None when it may settle.
 
     A lifted loss takes the card off again; the card's own state wins over the reason
-    a replacement was applied for.
+    a replacement was applied for, and both over its age (R-CARD-4).
     """
     if status in BY_STATUS:
         return BY_STATUS[status]
-    if replacement_reason is not None:
-        return BY_REPLACEMENT_REASON.get(replacement_reason)
-    return None
+    if replacement_reason is not None and replacement_reason in BY_REPLACEMENT_REASON:
+        return BY_REPLACEMENT_REASON[replacement_reason]
+    return ListReason.EXPIRED if expired else None
 
 
 def change_for(current: ListReason | None, wanted: ListReason | None) -> tuple[Op, ListReason | None] | None:

@@ -30,7 +30,7 @@ def sync_card(unit: Unit, card: Card) -> ListChange | None:
     """Bring the card's list entry in line with its state, in the same transaction,
     appending the change terminals will follow (R-INV-1, R-INV-3)."""
     entry = unit.session.get(InvalidCard, card.card_no)
-    wanted = listing(CardStatus(card.status), _open_replacement_reason(unit, card))
+    wanted = listing(CardStatus(card.status), _open_replacement_reason(unit, card), expired=card.expired_at is not None)
     change = change_for(ListReason(entry.reason) if entry else None, wanted)
     if change is None:
         return None

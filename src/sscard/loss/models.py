@@ -56,23 +56,11 @@ class Replacement(Base):
     ready_on: Mapped[date] = mapped_column(Date)
     collection_certificate_no: Mapped[str] = mapped_column(String(20), unique=True)
     certificate_valid_until: Mapped[date] = mapped_column(Date)
+    # When the holder was told the new card is ready (R-NOTE-1): once, by event.
+    ready_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     collected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     collected_by: Mapped[str | None] = mapped_column(String(64))
     clearing_notice_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bank_cancellation_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     held_amount: Mapped[int] = mapped_column(BigInteger, default=0)
     transferred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class BankEvent(Base):
-    """Something a cooperative bank must learn about one of its cards (R-LOSS-6)."""
-
-    __tablename__ = "bank_events"
-    __table_args__ = (Index("ix_bank_events_bank_id", "bank", "id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    bank: Mapped[str] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(String(16))
-    card_no: Mapped[str] = mapped_column(String(16))
-    at: Mapped[datetime] = mapped_column(UTCDateTime)
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

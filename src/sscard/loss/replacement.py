@@ -12,14 +12,14 @@ from sqlalchemy.exc import IntegrityError
 
 from sscard.auth.roles import Role
 from sscard.cards.banks import is_cooperative_bank
+from sscard.cards.events import CardActivated
 from sscard.cards.models import Card
-from sscard.cards.service import find_card, record_transition, reserve_card_no, transition
+from sscard.cards.service import find_card, record_transition, reserve_card_no, transition, valid_until
 from sscard.cards.states import CardEvent, CardStatus
 from sscard.clock import china_date
 from sscard.errors import Conflict, Forbidden, Invalid, NotFound, Refused
-from sscard.invalid_list.service import sync_card
 from sscard.loss import rules
-from sscard.loss.bank_events import notify_bank
+from sscard.loss.events import ReplacementApplied, ReplacementCollected, ReplacementReady
 from sscard.loss.models import Replacement
 from sscard.loss.rules import ReplacementReason
 from sscard.loss.service import Reporter, check_presence, has_replacement
@@ -47,23 +47,25 @@ def apply(unit: Unit, card_no: str, new: NewReplacement) -> Replacement:
     person = unit.session.get_one(Person, card.person_id)
     applicant = new.applicant or Reporter()
     check_presence(unit, person, applicant, rules.replacement_requirements(applicant.relation), new.documents)
-    bank = new.bank or card.bank
-    if not is_cooperative_bank(bank):
-        raise Invalid("unknown_bank", f"{bank!r} is not a cooperative bank", field="bank")
+    bank = _new_bank(unit, card, new.bank)
     replacement = _new_replacement(unit, card, new, applicant, bank)
-    sync_card(unit, card)  # R-INV-1: a damaged, demagnetised or expired card is invalid now
-    notify_bank(
-        unit,
-        card.bank,
-        "replacement",
-        card.card_no,
-        step="applied",
-        new_card_no=replacement.new_card_no,
-        new_bank=bank,
-        reason=new.reason.value,
+    # R-INV-1 (a damaged, demagnetised or expired card is invalid from now) and R-LOSS-6
+    # follow from the event, in this transaction.
+    unit.publish(
+        ReplacementApplied(
+            replacement.id,
+            card.id,
+            card.card_no,
+            card.person_id,
+            card.bank,
+            card.region_code,
+            new.reason.value,
+            replacement.new_card_no,
+            bank,
+            replacement.ready_on,
+        )
     )
-    if bank != card.bank:
-        notify_bank(unit, bank, "replacement", replacement.new_card_no, step="applied", replacement_for=card.card_no)
+    announce_if_ready(unit, replacement)
     unit.audit(
         "replacement.apply",
         ("replacement", replacement.id),
@@ -74,6 +76,43 @@ def apply(unit: Unit, card_no: str, new: NewReplacement) -> Replacement:
         new_card_no=replacement.new_card_no,
     )
     return replacement
+
+
+def _new_bank(unit: Unit, card: Card, asked: str | None) -> str:
+    bank = asked or card.bank
+    if not is_cooperative_bank(bank):
+        raise Invalid("unknown_bank", f"{bank!r} is not a cooperative bank", field="bank")
+    if unit.actor.role is Role.BANK and bank != unit.actor.bank:
+        # R-LOSS-8: a bank's outlet replaces its own cards with its own.
+        raise Forbidden("a bank applies for a new card of its own, not another bank's")
+    return bank
+
+
+def announce_if_ready(unit: Unit, replacement: Replacement) -> bool:
+    """Tell the holder once that the new card can be collected (R-REP-3, R-NOTE-1)."""
+    if replacement.ready_announced_at is not None or replacement.collected_at is not None:
+        return False
+    if china_date(unit.now) < replacement.ready_on:
+        return False
+    replacement.ready_announced_at = unit.now
+    unit.publish(ReplacementReady(replacement.id, replacement.person_id, replacement.new_card_no, replacement.ready_on))
+    return True
+
+
+def announce_ready_replacements(unit: Unit, batch: int = 500) -> int:
+    """The scheduled job: every replacement that became ready is announced once."""
+    due = (
+        select(Replacement)
+        .where(
+            Replacement.ready_announced_at.is_(None),
+            Replacement.collected_at.is_(None),
+            Replacement.ready_on <= china_date(unit.now),
+        )
+        .order_by(Replacement.id)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
+    return sum(announce_if_ready(unit, replacement) for replacement in unit.session.scalars(due))
 
 
 def _check_replaceable(unit: Unit, card: Card, reason: ReplacementReason) -> None:
@@ -146,6 +185,8 @@ def find_replacement(unit: Unit, replacement_id: int, *, for_update: bool = Fals
 def collect(unit: Unit, replacement_id: int, id_number: str, certificate_no: str) -> tuple[Card, Card]:
     """Hand over the new card against the ID card and the collection certificate (R-REP-4, R-REP-5)."""
     replacement = find_replacement(unit, replacement_id, for_update=True)
+    if unit.actor.role is Role.BANK and unit.actor.bank != replacement.new_bank:
+        raise Forbidden("a bank hands over only new cards of its own (R-LOSS-8)")
     person = unit.session.get_one(Person, replacement.person_id)
     if not (
         _equal(id_number.strip().upper(), person.id_number)
@@ -165,9 +206,7 @@ def collect(unit: Unit, replacement_id: int, id_number: str, certificate_no: str
     replacement.collected_at, replacement.collected_by = unit.now, unit.actor.subject
     _hold_old_balance(unit, replacement)
     transfer_if_due(unit, replacement)
-    notify_bank(unit, old.bank, "replacement", old.card_no, step="collected", new_card_no=new.card_no)
-    if new.bank != old.bank:
-        notify_bank(unit, new.bank, "replacement", new.card_no, step="collected", replacement_for=old.card_no)
+    unit.publish(ReplacementCollected(replacement.id, old.card_no, old.person_id, old.bank, new.card_no, new.bank))
     unit.audit("replacement.collect", ("replacement", replacement.id), old.region_code, new_card_no=new.card_no)
     return new, old
 
@@ -198,6 +237,7 @@ def _issue_new_card(unit: Unit, replacement: Replacement, old: Card) -> Card:
         issued_at=unit.now,
         status_changed_at=unit.now,
         replacement_for=old.card_no,
+        valid_until=valid_until(unit, old.region_code),
     )
     unit.session.add(new)
     unit.session.flush()
@@ -267,9 +307,10 @@ def transfer_if_due(unit: Unit, replacement: Replacement) -> bool:
     return True
 
 
-def on_card_activated(unit: Unit, card: Card) -> None:
-    """A replacement card was activated: a same-bank transfer may now be due."""
-    stmt = select(Replacement).where(Replacement.new_card_no == card.card_no).with_for_update()
+def on_card_activated(unit: Unit, event: CardActivated) -> None:
+    """A replacement card was activated, whoever activated it: a same-bank transfer
+    may now be due (R-REP-6)."""
+    stmt = select(Replacement).where(Replacement.new_card_no == event.card_no).with_for_update()
     replacement = unit.session.scalars(stmt).one_or_none()
     if replacement is not None:
         transfer_if_due(unit, replacement)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, status
+from fastapi import APIRouter, Body, Depends, Header, status
 from sqlalchemy import select
 
 from sscard.auth.roles import Role
@@ -13,16 +13,13 @@ from sscard.cards.routes import STAFF_OR_SELF, card_read
 from sscard.cards.schemas import CardRead, Empty
 from sscard.cards.service import find_card
 from sscard.clock import china_date
-from sscard.errors import Forbidden
 from sscard.guide.build import risk_warning
 from sscard.guide.catalog import Language
 from sscard.guide.language import negotiate
 from sscard.http import allow
-from sscard.loss import bank_events, replacement, rules, service
+from sscard.loss import replacement, rules, service
 from sscard.loss.models import LossReport, Replacement
 from sscard.loss.schemas import (
-    BankEventPage,
-    BankEventRead,
     Collected,
     Collection,
     LossReportCreate,
@@ -135,9 +132,10 @@ def replacement_read(unit: Unit, row: Replacement) -> ReplacementRead:
 
 @router.post("/cards/{card_no}/replacements", status_code=status.HTTP_201_CREATED)
 def apply_replacement(
-    card_no: str, body: ReplacementCreate, unit: Annotated[Unit, Depends(allow(Role.CLERK))]
+    card_no: str, body: ReplacementCreate, unit: Annotated[Unit, Depends(allow(Role.CLERK, Role.BANK))]
 ) -> ReplacementRead:
-    """Apply for a new card; 409 loss_report_required for a lost or stolen card not reported."""
+    """Apply for a new card (a bank: for its own cards, R-LOSS-8); 409 loss_report_required
+    for a lost or stolen card not reported."""
     new = replacement.NewReplacement(
         reason=body.reason, bank=body.bank, applicant=_reporter(body.applicant), documents=tuple(body.documents)
     )
@@ -151,8 +149,10 @@ def get_replacement(replacement_id: int, unit: Annotated[Unit, Depends(STAFF_OR_
 
 
 @router.post("/replacements/{replacement_id}/collect")
-def collect(replacement_id: int, body: Collection, unit: Annotated[Unit, Depends(allow(Role.CLERK))]) -> Collected:
-    """Hand over the new card; 409 not_ready, 403 certificate_mismatch."""
+def collect(
+    replacement_id: int, body: Collection, unit: Annotated[Unit, Depends(allow(Role.CLERK, Role.BANK))]
+) -> Collected:
+    """Hand over the new card (a bank: its own, R-LOSS-8); 409 not_ready, 403 certificate_mismatch."""
     new, old = replacement.collect(unit, replacement_id, body.id_number, body.collection_certificate_no)
     return Collected(new_card=card_read(new), old_card=card_read(old))
 
@@ -171,17 +171,3 @@ def bank_cancellation(
 ) -> ReplacementRead:
     """The old bank confirms the old card is cancelled (R-REP-6, across banks)."""
     return replacement_read(unit, replacement.record_bank_cancellation(unit, replacement_id))
-
-
-@router.get("/bank-events")
-def read_bank_events(
-    unit: Annotated[Unit, Depends(allow(Role.BANK, read_only=True))],
-    since: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> BankEventPage:
-    """Loss, lift, replacement and cancellation events of the caller's bank, oldest first."""
-    if unit.actor.bank is None:
-        raise Forbidden("this login is not a bank's")
-    rows = bank_events.events_for(unit, unit.actor.bank, since, limit)
-    items = [BankEventRead(event_id=e.id, kind=e.kind, card_no=e.card_no, at=e.at, detail=e.detail) for e in rows]
-    return BankEventPage(items=items, next_since=items[-1].event_id if items else since)

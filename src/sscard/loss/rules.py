@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from sscard.auth.roles import Role
 from sscard.clock import china_date
+from sscard.people.names import name_key
 from sscard.people.schemes import Scheme
 
 
@@ -56,8 +57,12 @@ CHANNELS_BY_ROLE: dict[Role, frozenset[Channel]] = {
     Role.CLERK: frozenset({Channel.WRITTEN, Channel.COUNTER, Channel.KIOSK}),
     Role.BANK: frozenset({Channel.BANK}),
 }
-# R-LOSS-2: a formal report is made in person (or by an agent) at the counter.
-FORMAL_CHANNELS = frozenset({Channel.COUNTER})
+# R-LOSS-7: channels where the report is taken on the caller's word, so the caller's
+# knowledge of the holder is checked.
+ON_SOMEONES_WORD = frozenset({Channel.HOTLINE, Channel.WRITTEN, Channel.BANK})
+# R-LOSS-2: a formal report is made in person (or by an agent) at the counter, or at a
+# cooperative bank's outlet for its own cards with the same documents (R-LOSS-8).
+FORMAL_CHANNELS = frozenset({Channel.COUNTER, Channel.BANK})
 
 # Documents, named as the clerk ticks them off.
 RESIDENT_ID_CARD = "resident_id_card"
@@ -137,3 +142,13 @@ def replacement_status(*, ready_on: date, today: date, collected: bool) -> str:
     if collected:
         return "collected"
     return "ready" if today >= ready_on else "in_production"
+
+
+def identity_matches(*, given: tuple[str, str, str | None], holder: tuple[str, str, str | None]) -> bool:
+    """R-LOSS-7: the caller's name and ID number are the holder's, and so is the unit
+    whenever the holder has one on file (a caller who cannot name it is refused)."""
+    name, id_number, unit_name = given
+    holder_name, holder_id, holder_unit = holder
+    if name_key(name) != name_key(holder_name) or id_number.strip().upper() != holder_id:
+        return False
+    return holder_unit is None or name_key(unit_name or "") == name_key(holder_unit)

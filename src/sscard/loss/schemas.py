@@ -17,6 +17,9 @@ class ReporterBody(Body):
     name: str | None = Field(default=None, max_length=40)
     id_number: str | None = Field(default=None, max_length=32)
     reason: str | None = Field(default=None, max_length=200, description="why an agent acts (R-LOSS-2)")
+    unit_name: str | None = Field(
+        default=None, max_length=100, description="the holder's unit, checked when one is on file (R-LOSS-7)"
+    )
 
 
 class LossReportCreate(Body):
@@ -89,16 +92,3 @@ class Collection(Body):
 class Collected(Out):
     new_card: CardRead
     old_card: CardRead
-
-
-class BankEventRead(Out):
-    event_id: int
-    kind: str
-    card_no: str
-    at: datetime
-    detail: dict[str, object]
-
-
-class BankEventPage(Out):
-    items: list[BankEventRead]
-    next_since: int = Field(description="pass as ?since= to read on")

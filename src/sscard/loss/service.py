@@ -14,7 +14,7 @@ from sscard.cards.states import CardEvent, CardStatus
 from sscard.clock import china_date
 from sscard.errors import Conflict, Invalid, Refused
 from sscard.loss import rules
-from sscard.loss.bank_events import notify_bank
+from sscard.loss.events import LossLifted, LossReported
 from sscard.loss.models import LossReport, Replacement
 from sscard.loss.rules import Channel, Relation, ReportKind
 from sscard.people.idnumber import InvalidIdNumber, parse_id_number
@@ -32,6 +32,7 @@ class Reporter:
     name: str | None = None
     id_number: str | None = None
     reason: str | None = None
+    unit_name: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +50,7 @@ def report_loss(unit: Unit, card_no: str, new: NewLossReport) -> tuple[LossRepor
     _check_channel(unit, new)
     _check_document_names(new.documents)
     reporter = new.reporter or Reporter()
-    if new.channel is Channel.HOTLINE:
+    if new.kind is ReportKind.PROVISIONAL and new.channel in rules.ON_SOMEONES_WORD:
         _identify_caller(person, reporter)
     if new.kind is ReportKind.FORMAL:
         check_presence(
@@ -65,7 +66,11 @@ def report_loss(unit: Unit, card_no: str, new: NewLossReport) -> tuple[LossRepor
     )
     card.lost_since = card.lost_since or unit.now
     report = _record_report(unit, card, new, reporter)
-    notify_bank(unit, card.bank, "loss", card.card_no, report_kind=new.kind.value, report_id=report.id)
+    unit.publish(
+        LossReported(
+            card.card_no, card.person_id, card.bank, card.region_code, new.kind.value, new.channel.value, report.id
+        )
+    )
     unit.audit(
         "card.loss_report",
         ("card", card.card_no),
@@ -91,11 +96,16 @@ def _check_channel(unit: Unit, new: NewLossReport) -> None:
 
 
 def _identify_caller(person: Person, reporter: Reporter) -> None:
-    # The hotline knows the caller only by what they say: the holder's name and ID number.
+    # R-LOSS-7: a report taken on someone's word names the holder, their ID number, and
+    # their unit when one is on file; any mismatch is refused without saying which.
     if not reporter.name or not reporter.id_number:
-        raise Invalid("invalid_request", "the hotline needs the holder's name and ID number", field="reporter")
-    if not (_same_id_number(reporter.id_number, person.id_number) and reporter.name.strip() == person.name):
-        raise Refused("identity_mismatch", "the name and ID number do not match the card's holder")
+        raise Invalid("invalid_request", "the report needs the holder's name and ID number", field="reporter")
+    matches = rules.identity_matches(
+        given=(reporter.name, reporter.id_number, reporter.unit_name),
+        holder=(person.name, person.id_number, person.unit_name),
+    )
+    if not matches:
+        raise Refused("identity_mismatch", "the name, ID number or unit does not match the card's holder")
 
 
 def check_presence(
@@ -209,7 +219,7 @@ def _release(unit: Unit, card: Card, *, reason: str, channel: str | None, closed
     transition(unit, card, CardEvent.LIFT_LOSS, reason=reason, channel=channel, refusal_code="card_not_lost")
     card.lost_since = None
     _close_open_reports(unit, card, closed_reason)
-    notify_bank(unit, card.bank, "lift", card.card_no, reason=reason)
+    unit.publish(LossLifted(card.card_no, card.person_id, card.bank, card.region_code, reason))
 
 
 def _channel_of(unit: Unit) -> str:

@@ -14,6 +14,7 @@ class PostingKind(StrEnum):
     CLAIM = "claim"
     TRANSFER_IN = "transfer_in"
     TRANSFER_OUT = "transfer_out"
+    PAYOUT = "payout"  # R-CARD-5: a cancelled card's balance paid to the holder or heir
 
 
 class InsufficientBalance(Exception):

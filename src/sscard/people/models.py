@@ -22,6 +22,8 @@ class Person(Base):
     scheme: Mapped[str] = mapped_column(String(16))
     unit_name: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(20))
+    # The language messages reach the holder in (R-NOTE-1): zh-CN unless they chose en.
+    language: Mapped[str] = mapped_column(String(8), default="zh-CN", server_default="zh-CN")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -39,6 +41,8 @@ class Account(Base):
     # R-REP-6: money still held at the old card's bank, counted in the balance but not
     # spendable until the transfer to the new card.
     held: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # R-CARD-5: after a cancellation's payout the account takes no more money in or out.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -28,3 +28,10 @@ def normalise_name(raw: str) -> str:
     if not NAME_PATTERN.match(name):
         raise InvalidName("a name is written in Chinese characters, parts joined by '·'")
     return name
+
+
+def name_key(raw: str) -> str:
+    """What two spellings of one name share: NFKC, the dot lookalikes as one, no spaces
+    (R-LOSS-7: a caller's 'Wang·Xiaoming' typed with a bullet is still the holder)."""
+    folded = unicodedata.normalize("NFKC", raw).translate(DOT_LOOKALIKES)
+    return "".join(folded.split())

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, status
 
 from sscard.auth.roles import Role
 from sscard.cards.routes import STAFF_OR_SELF, card_read
-from sscard.cards.service import cards_of
+from sscard.cards.service import cards_of, require_account_bank
 from sscard.http import allow
 from sscard.people import service
 from sscard.people.idnumber import mask_id_number
@@ -33,6 +33,7 @@ def person_read(unit: Unit, person: Person, *, with_cards: bool = True) -> Perso
         scheme=person.scheme,
         unit_name=person.unit_name,
         phone=person.phone,
+        language=person.language,
         balance=account.balance,
         held=account.held,
         created_at=person.created_at,
@@ -58,6 +59,7 @@ def deposit(
     person_id: int, body: DepositCreate, unit: Annotated[Unit, Depends(allow(Role.ADMIN, Role.BANK))]
 ) -> BalanceRead:
     """Credit the personal account."""
+    require_account_bank(unit, service.find_person(unit, person_id).id)
     return BalanceRead(balance=service.deposit(unit, person_id, body.amount, body.memo))
 
 

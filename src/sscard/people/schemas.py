@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
@@ -18,6 +19,7 @@ class PersonCreate(Body):
     scheme: Scheme
     unit_name: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=24)
+    language: Literal["zh-CN", "en"] = Field(default="zh-CN", description="the language of the holder's SMS (R-NOTE-1)")
 
 
 class PersonRead(Out):
@@ -28,6 +30,7 @@ class PersonRead(Out):
     scheme: Scheme
     unit_name: str | None
     phone: str | None
+    language: str
     balance: Fen
     held: Fen = Field(description="part of the balance waiting for its move to a replacement card (R-REP-6)")
     created_at: datetime

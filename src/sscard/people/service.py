@@ -9,11 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from sscard.auth.roles import Role
-from sscard.cards.models import Card
-from sscard.cards.states import LIVE
 from sscard.clock import china_date
-from sscard.errors import Conflict, Declined, Forbidden, Invalid, NotFound
+from sscard.errors import Conflict, Declined, Invalid, NotFound
 from sscard.people.idnumber import InvalidIdNumber, parse_id_number
 from sscard.people.ledger import InsufficientBalance, PostingKind, apply_posting
 from sscard.people.models import Account, Person, Posting
@@ -36,6 +33,7 @@ class NewPerson:
     scheme: Scheme
     unit_name: str | None = None
     phone: str | None = None
+    language: str = "zh-CN"
 
 
 def register_person(unit: Unit, new: NewPerson) -> Person:
@@ -49,6 +47,7 @@ def register_person(unit: Unit, new: NewPerson) -> Person:
         scheme=new.scheme.value,
         unit_name=(new.unit_name or "").strip() or None,
         phone=_valid_phone(new.phone),
+        language=new.language,
         created_at=unit.now,
     )
     _refuse_duplicate(unit, person.id_number)
@@ -105,6 +104,17 @@ def find_person(unit: Unit, person_id: int) -> Person:
     return person
 
 
+def pay_out(unit: Unit, person_id: int, *, ref: str, payee: str) -> int:
+    """R-CARD-5: pay the whole balance (held money included) to the payee and close the
+    account; the amount paid."""
+    account = unit.session.scalars(select(Account).where(Account.person_id == person_id).with_for_update()).one()
+    amount, account.held = account.balance, 0
+    if amount:
+        post(unit, person_id, -amount, PostingKind.PAYOUT, ref=ref, memo=f"paid to {payee}")
+    account.closed_at = unit.now
+    return amount
+
+
 def account_of(unit: Unit, person_id: int) -> Account:
     """The person's account as it stands in this transaction."""
     return unit.session.get_one(Account, person_id)
@@ -119,6 +129,8 @@ def post(
     and each sees the balance the previous one left; 402 insufficient_balance.
     """
     account = unit.session.scalars(select(Account).where(Account.person_id == person_id).with_for_update()).one()
+    if account.closed_at is not None:
+        raise Conflict("account_closed", "this account was closed when its card was cancelled (R-CARD-5)")
     try:
         account.balance = apply_posting(account.balance, amount, account.held)
     except InsufficientBalance as exc:
@@ -139,21 +151,12 @@ def post(
 
 
 def deposit(unit: Unit, person_id: int, amount: int, memo: str | None) -> int:
-    """A contribution credited to the account by an admin or the holder's bank."""
+    """A contribution credited to the account by an admin or the holder's bank
+    (the caller checks that bank: cards.service.require_account_bank)."""
     person = find_person(unit, person_id)
-    if unit.actor.role is Role.BANK:
-        _require_account_bank(unit, person)
     posting = post(unit, person.id, amount, PostingKind.DEPOSIT, memo=memo)
     unit.audit("account.deposit", ("person", person.id), person.region_code, amount=amount)
     return posting.balance_after
-
-
-def _require_account_bank(unit: Unit, person: Person) -> None:
-    # R-REP-6: the account's money is held at the bank of the person's card, so only
-    # that bank credits it.
-    bank = unit.session.scalar(select(Card.bank).where(Card.person_id == person.id, Card.status.in_(LIVE)))
-    if bank is None or bank != unit.actor.bank:
-        raise Forbidden("this person's account is not held at your bank")
 
 
 def postings_page(unit: Unit, person_id: int, before: int | None, limit: int) -> tuple[Sequence[Posting], int | None]:

@@ -19,6 +19,7 @@ INT_BOUNDS: Mapping[str, tuple[int, int]] = {
     "temp_certificate_valid_days": (1, 365),
     "claim_grace_days": (0, 3_650),
     "ecert_valid_seconds": (10, 3_600),
+    "card_valid_years": (1, 50),
     **{f"fees.{reason}": (0, 1_000_000) for reason in FEE_REASONS},
 }
 FIELDS = ("hotline", *INT_BOUNDS)
@@ -40,11 +41,21 @@ NATIONAL_DEFAULTS: Mapping[str, Any] = {
     "temp_certificate_valid_days": 60,
     "claim_grace_days": 90,
     "ecert_valid_seconds": 60,
+    "card_valid_years": 10,  # R-CARD-4
     "fees.lost": 2_000,
     "fees.stolen": 2_000,
     "fees.damaged": 2_000,
     "fees.demagnetized": 0,
     "fees.expired": 0,
+}
+
+
+# What the seeds say of a region, built into every installation (DOMAIN "Region"):
+# Beijing's 96102 hotline and 15 working days [001][003], Zhangjiakou's next-day lift
+# [003]. Written once, when the region has no policy row yet; an admin may change them.
+BUILTIN_OVERRIDES: Mapping[str, Mapping[str, Any]] = {
+    "110000": {"hotline": "96102", "production_working_days": 15},
+    "130700": {"lift_after_days": 1},
 }
 
 

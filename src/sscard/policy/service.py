@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -16,6 +16,8 @@ from sscard.policy.models import RegionDay, RegionPolicyRow, RegionRow
 from sscard.policy.regions import BUILTIN_REGIONS, NATIONAL, Region, is_region_code, level_of, lineage
 
 NATION = Region(NATIONAL, "全国")
+# When built-in policy rows say they were written: not a real instant, a marker.
+_EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 OFFICIAL = "official"
 MAX_CALENDAR_DAYS = 400
 
@@ -34,6 +36,18 @@ def sync_regions(session: Session, regions: tuple[Region, ...] = BUILTIN_REGIONS
             written += 1
         elif row.name != region.name:
             row.name = region.name
+            written += 1
+    session.flush()
+    return written + _builtin_policies(session)
+
+
+def _builtin_policies(session: Session) -> int:
+    written = 0
+    for code, overrides in rules.BUILTIN_OVERRIDES.items():
+        if session.get(RegionPolicyRow, code) is None and session.get(RegionRow, code) is not None:
+            session.add(
+                RegionPolicyRow(region_code=code, overrides=dict(overrides), updated_at=_EPOCH, updated_by="builtin")
+            )
             written += 1
     session.flush()
     return written

@@ -15,6 +15,7 @@ from sscard.invalid_list.rules import Op
 from sscard.invalid_list.service import current_version
 from sscard.people.ledger import PostingKind
 from sscard.people.service import post
+from sscard.settlement.events import CompensationGranted
 from sscard.settlement.models import Compensation, Settlement
 from sscard.settlement.rules import ListEntry, ListEvent, OfflineOutcome, allowed_category, liable_party, loss_at
 from sscard.settlement.service import SETTLEMENTS, _terminal
@@ -145,6 +146,7 @@ def _compensate(unit: Unit, record: Settlement, card: Card, loss: ListEntry, *, 
     unit.session.flush()
     if charged:
         post(unit, card.person_id, record.amount, PostingKind.COMPENSATION, ref=f"compensation:{compensation.id}")
+    unit.publish(CompensationGranted(compensation.id, card.person_id, card.card_no, record.amount))
     unit.audit(
         "settlement.compensate", ("settlement", record.id), card.region_code, amount=record.amount, liable=liable.value
     )

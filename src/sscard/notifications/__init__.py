@@ -1,0 +1,1 @@
+"""Telling the holder by SMS what happened to their card (R-NOTE-1)."""
