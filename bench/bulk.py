@@ -167,11 +167,13 @@ class Plan:
 
 
 def persons_rows(plan: Plan, lo: int, hi: int) -> str:
-    """persons: id, id_number, name, region_code, scheme, unit_name, phone, created_at."""
+    """persons: id, id_number, name, region_code, scheme, unit_name, phone, created_at, birth_date."""
     n, s = len(NAMES), len(SCHEMES)
     return "".join(
-        f"{p}\t{id_number(p)}\t{NAMES[p % n]}\t{DISTRICTS[p % len(DISTRICTS)]}\t{SCHEMES[p % s]}\t\\N\t\\N\t{plan.at}\n"
+        f"{p}\t{number}\t{NAMES[p % n]}\t{DISTRICTS[p % len(DISTRICTS)]}\t{SCHEMES[p % s]}\t\\N\t\\N\t{plan.at}"
+        f"\t{number[6:14]}\n"  # the birth date, YYYYMMDD, which PostgreSQL reads as a date
         for p in range(plan.person_id(lo), plan.person_id(hi))
+        for number in (id_number(p),)
     )
 
 
@@ -219,7 +221,7 @@ Rows = Callable[[Plan, int, int], str]
 COPIES: tuple[tuple[str, tuple[str, ...], Rows, int], ...] = (
     (
         "persons",
-        ("id", "id_number", "name", "region_code", "scheme", "unit_name", "phone", "created_at"),
+        ("id", "id_number", "name", "region_code", "scheme", "unit_name", "phone", "created_at", "birth_date"),
         persons_rows,
         1,
     ),

@@ -13,12 +13,12 @@ from sscard.cards.routes import STAFF_OR_SELF, card_read
 from sscard.cards.schemas import CardRead, Empty
 from sscard.cards.service import find_card
 from sscard.clock import china_date
-from sscard.errors import Forbidden
+from sscard.errors import Forbidden, Invalid
 from sscard.guide.build import risk_warning
 from sscard.guide.catalog import Language
 from sscard.guide.language import negotiate
 from sscard.http import allow
-from sscard.loss import bank_events, replacement, rules, service
+from sscard.loss import bank_events, queue, replacement, rules, service
 from sscard.loss.models import LossReport, Replacement
 from sscard.loss.schemas import (
     BankEventPage,
@@ -28,7 +28,9 @@ from sscard.loss.schemas import (
     LossReportCreate,
     LossReportList,
     LossReportRead,
+    QueuedReplacementRead,
     ReplacementCreate,
+    ReplacementQueuePage,
     ReplacementRead,
     ReporterBody,
     ReporterRead,
@@ -142,6 +144,36 @@ def apply_replacement(
         reason=body.reason, bank=body.bank, applicant=_reporter(body.applicant), documents=tuple(body.documents)
     )
     return replacement_read(unit, replacement.apply(unit, card_no, new))
+
+
+def _queue_position(cursor: str | None) -> queue.QueuePosition | None:
+    try:
+        return queue.QueuePosition.from_token(cursor) if cursor else None
+    except ValueError as exc:
+        errors = [{"field": "cursor", "message": "not a `next` of this queue"}]
+        raise Invalid("invalid_request", "cursor: not a `next` of this queue", errors=errors) from exc
+
+
+@router.get("/replacements")
+def replacement_queue(
+    unit: Annotated[Unit, Depends(allow(Role.CLERK, Role.BANK, Role.ADMIN, read_only=True))],
+    status_: Annotated[str | None, Query(alias="status", pattern="^(in_production|ready|collected)$")] = None,
+    region: Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description="default: your scope")] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="the `next` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ReplacementQueuePage:
+    """The outlet's queue, oldest application first; 403 out_of_region for a region outside your scope."""
+    query = queue.QueueQuery(status=status_, region=region, after=_queue_position(cursor), limit=limit)
+    page, position = queue.queue(unit, query)
+    items = [
+        QueuedReplacementRead(
+            **replacement_read(unit, row).model_dump(),
+            holder_name=person.name,
+            holder_id_number=mask_id_number(person.id_number),
+        )
+        for row, _, person in page
+    ]
+    return ReplacementQueuePage(items=items, next=position.token() if position else None)
 
 
 @router.get("/replacements/{replacement_id}")

@@ -28,3 +28,10 @@ def normalise_name(raw: str) -> str:
     if not NAME_PATTERN.match(name):
         raise InvalidName("a name is written in Chinese characters, parts joined by '·'")
     return name
+
+
+def name_key(raw: str) -> str:
+    """The form in which two names compare: NFKC, trimmed, every middle-dot look-alike as U+00B7."""
+    # R-LOSS-7, R-FIND-1: names are compared, never validated, so this never raises.
+    # NFKC first: it folds U+FF65 into U+30FB, which the table then maps like the rest.
+    return unicodedata.normalize("NFKC", raw).strip().translate(DOT_LOOKALIKES)
