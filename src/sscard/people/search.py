@@ -86,5 +86,5 @@ def _key(way: Way, raw: str) -> str:
     if way is Way.NAME:
         return name_key(raw)  # stored names are NFC with U+00B7, which NFKC leaves as they are
     if way is Way.PHONE:
-        return raw.replace(" ", "")  # as registration stores it
+        return "".join(raw.split())  # registration stores it without spaces
     return raw.strip()
