@@ -62,7 +62,7 @@ def queue(unit: Unit, query: QueueQuery) -> tuple[Sequence[QueueRow], QueuePosit
     region = query.region or unit.actor.region
     unit.actor.require_region(region)
     stmt = queue_statement(unit.actor, region, query, china_date(unit.now))
-    rows = [(r, c, p) for r, c, p in unit.session.execute(stmt).tuples()]
+    rows = [(r, c, p) for r, c, p in unit.session.execute(stmt)]
     page = rows[: query.limit]
     last = page[-1][0] if len(rows) > query.limit else None
     return page, (QueuePosition(last.applied_at, last.id) if last else None)
