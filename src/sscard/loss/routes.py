@@ -37,6 +37,7 @@ from sscard.loss.schemas import (
     TransferRead,
 )
 from sscard.people.idnumber import mask_id_number
+from sscard.people.models import Person
 from sscard.unit import Unit
 
 router = APIRouter(prefix="/v1", tags=["loss and replacement"])
@@ -165,15 +166,18 @@ def replacement_queue(
     """The outlet's queue, oldest application first; 403 out_of_region for a region outside your scope."""
     query = queue.QueueQuery(status=status_, region=region, after=_queue_position(cursor), limit=limit)
     page, position = queue.queue(unit, query)
-    items = [
-        QueuedReplacementRead(
-            **replacement_read(unit, row).model_dump(),
-            holder_name=person.name,
-            holder_id_number=mask_id_number(person.id_number),
-        )
-        for row, _, person in page
-    ]
+    items = [_queued_read(unit, row, person) for row, _, person in page]
     return ReplacementQueuePage(items=items, next=position.token() if position else None)
+
+
+def _queued_read(unit: Unit, row: Replacement, holder: Person) -> QueuedReplacementRead:
+    # A queue is shown to call people to the counter, so the ID number is masked for
+    # every role; the full one is on the person's own read.
+    return QueuedReplacementRead(
+        **replacement_read(unit, row).model_dump(),
+        holder_name=holder.name,
+        holder_id_number=mask_id_number(holder.id_number),
+    )
 
 
 @router.get("/replacements/{replacement_id}")
