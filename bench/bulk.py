@@ -45,6 +45,7 @@ from sqlalchemy.engine import make_url
 
 from sscard.cards.numbers import is_card_no, make_card_no
 from sscard.cards.pin import PinHasher
+from sscard.cards.validity import last_valid_day
 from sscard.people.idnumber import check_character, parse_id_number
 from sscard.people.names import normalise_name
 from sscard.people.schemes import Scheme
@@ -167,11 +168,13 @@ class Plan:
 
 
 def persons_rows(plan: Plan, lo: int, hi: int) -> str:
-    """persons: id, id_number, name, region_code, scheme, unit_name, phone, created_at."""
+    """persons: id, id_number, name, region_code, scheme, unit_name, phone, created_at, birth_date."""
     n, s = len(NAMES), len(SCHEMES)
     return "".join(
-        f"{p}\t{id_number(p)}\t{NAMES[p % n]}\t{DISTRICTS[p % len(DISTRICTS)]}\t{SCHEMES[p % s]}\t\\N\t\\N\t{plan.at}\n"
+        f"{p}\t{number}\t{NAMES[p % n]}\t{DISTRICTS[p % len(DISTRICTS)]}\t{SCHEMES[p % s]}\t\\N\t\\N\t{plan.at}"
+        f"\t{number[6:14]}\n"  # the birth date, YYYYMMDD, which PostgreSQL reads as a date
         for p in range(plan.person_id(lo), plan.person_id(hi))
+        for number in (id_number(p),)
     )
 
 
@@ -184,9 +187,11 @@ def accounts_rows(plan: Plan, lo: int, hi: int) -> str:
 def cards_rows(plan: Plan, lo: int, hi: int) -> str:
     """cards, active with the PIN: id, card_no, person_id, region_code, bank, status,
     pin_hash, pin_changed_by_holder, pin_failures, pin_locked_at, issued_at,
-    activated_at, status_changed_at, lost_since, replaced_by, replacement_for."""
+    activated_at, status_changed_at, lost_since, replaced_by, replacement_for, valid_until
+    (R-CARD-4: ten years from the load)."""
     at, offset, pin_hash = plan.at, plan.card0 - plan.person0, plan.pin_hasher()
-    tail = f"\tf\t0\t\\N\t{at}\t{at}\t{at}\t\\N\t\\N\t\\N\n"
+    valid_until = last_valid_day(date.fromisoformat(at[:10]), 10).isoformat()
+    tail = f"\tf\t0\t\\N\t{at}\t{at}\t{at}\t\\N\t\\N\t\\N\t{valid_until}\n"
     lines = []
     for p in range(plan.person_id(lo), plan.person_id(hi)):
         number = plan.card_no(p)
@@ -219,7 +224,7 @@ Rows = Callable[[Plan, int, int], str]
 COPIES: tuple[tuple[str, tuple[str, ...], Rows, int], ...] = (
     (
         "persons",
-        ("id", "id_number", "name", "region_code", "scheme", "unit_name", "phone", "created_at"),
+        ("id", "id_number", "name", "region_code", "scheme", "unit_name", "phone", "created_at", "birth_date"),
         persons_rows,
         1,
     ),
@@ -243,6 +248,7 @@ COPIES: tuple[tuple[str, tuple[str, ...], Rows, int], ...] = (
             "lost_since",
             "replaced_by",
             "replacement_for",
+            "valid_until",
         ),
         cards_rows,
         1,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sscard.people.names import MAX_LENGTH, MIDDLE_DOT, InvalidName, normalise_name
+from sscard.people.names import MAX_LENGTH, MIDDLE_DOT, NAME_PATTERN, InvalidName, name_key, normalise_name
 
 
 @pytest.mark.parametrize("name", ["王小明", "李四", "欧阳娜娜", "阿依古丽·买买提", "爱新觉罗·溥仪"])
@@ -114,3 +116,74 @@ def test_normalise_is_idempotent_and_keeps_well_formed_names(parts: list[str], p
         return
     assert normalise_name(padding + name + padding) == name
     assert normalise_name(normalise_name(name)) == name
+
+
+# --- name_key: how two names compare (R-LOSS-7, R-FIND-1) --------------------------------
+
+DOT_VARIANTS = ["\u00b7", "\u2022", "\u30fb", "\uff65", "\u2027", "\u2219", "\u0387"]
+dot = st.sampled_from(DOT_VARIANTS)
+any_part = st.text(han, min_size=1, max_size=6)
+
+
+def joined(parts: list[str], dots: list[str]) -> str:
+    """The parts joined by the given dots, one between each pair (cycling)."""
+    return "".join(part + (dots[i % len(dots)] if i < len(parts) - 1 else "") for i, part in enumerate(parts))
+
+
+@given(st.lists(any_part, min_size=2, max_size=4), st.lists(dot, min_size=1, max_size=3), st.lists(dot, min_size=1))
+def test_r_loss_7_any_middle_dot_variants_compare_as_one(parts: list[str], dots: list[str], others: list[str]) -> None:
+    assert name_key(joined(parts, dots)) == name_key(joined(parts, others)) == MIDDLE_DOT.join(parts)
+
+
+@given(st.text())
+def test_r_loss_7_name_key_is_idempotent_and_never_raises(raw: str) -> None:
+    assert name_key(name_key(raw)) == name_key(raw)
+
+
+@given(st.text(), st.sampled_from(["NFC", "NFD", "NFKC", "NFKD"]))
+def test_r_loss_7_every_unicode_form_of_a_name_has_the_same_key(raw: str, form: str) -> None:
+    assert name_key(unicodedata.normalize(form, raw)) == name_key(raw)  # type: ignore[arg-type]
+
+
+@given(st.lists(any_part, min_size=1, max_size=4), st.lists(any_part, min_size=1, max_size=4))
+def test_r_loss_7_different_names_keep_different_keys(first: list[str], second: list[str]) -> None:
+    a, b = MIDDLE_DOT.join(first), MIDDLE_DOT.join(second)
+    assert (name_key(a) == name_key(b)) == (a == b)
+
+
+@pytest.mark.parametrize(
+    ("typed", "registered"),
+    [
+        pytest.param("王\u2f29明", "王小明", id="kangxi-radical"),
+        pytest.param("\u3000王小明 ", "王小明", id="ideographic-space"),
+        pytest.param("王\uf900", "王\u8c48", id="compatibility-ideograph"),
+        pytest.param("爱新觉罗\u0387溥仪", "爱新觉罗·溥仪", id="greek-ano-teleia"),
+        pytest.param("阿依古丽\uff65买买提", "阿依古丽·买买提", id="halfwidth-katakana-dot"),
+        pytest.param("王 小明", "王小明", id="a-space-typed-between"),
+    ],
+)
+def test_r_loss_7_what_people_type_compares_with_what_was_registered(typed: str, registered: str) -> None:
+    assert name_key(typed) == name_key(registered) == normalise_name(registered)
+
+
+@pytest.mark.parametrize(("a", "b"), [("王小明", "王小"), ("王小明", "王小名"), ("阿依古丽·买买提", "阿依古丽买买提")])
+def test_r_loss_7_different_names_stay_different(a: str, b: str) -> None:
+    assert name_key(a) != name_key(b)
+
+
+@given(st.lists(any_part, min_size=1, max_size=4), st.lists(dot, min_size=1, max_size=3), st.sampled_from(["", " "]))
+def test_r_find_1_a_registered_name_is_its_own_key(parts: list[str], dots: list[str], padding: str) -> None:
+    """The search compares name_key(typed) with the stored name itself, so a stored name must be a key."""
+    raw = padding + joined(parts, dots) + padding
+    if not 2 <= len(MIDDLE_DOT.join(parts)) <= MAX_LENGTH:
+        return
+    assert name_key(normalise_name(raw)) == normalise_name(raw) == name_key(raw)
+
+
+def test_r_find_1_every_character_a_name_may_hold_is_nfkc_stable() -> None:
+    """Exhaustive over NAME_PATTERN's characters: what normalise_name stores, NFKC leaves alone."""
+    # Planes 0 to 3 hold every ideograph (the supplementary and tertiary ideographic planes).
+    admitted = [c for c in map(chr, range(0x40000)) if NAME_PATTERN.match(f"王{c}明") or c == MIDDLE_DOT]
+    stored = [c for c in admitted if unicodedata.normalize("NFC", c) == c]
+    assert len(stored) > 100_000
+    assert [c for c in stored if unicodedata.normalize("NFKC", c) != c] == []

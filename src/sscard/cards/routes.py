@@ -9,8 +9,21 @@ from fastapi import APIRouter, Body, Depends, Response, status
 from sscard.auth.roles import Role
 from sscard.cards import service
 from sscard.cards.models import Card, CardTransition
-from sscard.cards.schemas import Activation, CardHistory, CardIssue, CardRead, Empty, PinChange, TransitionRead
+from sscard.cards.schemas import (
+    Activation,
+    CardDetail,
+    CardHistory,
+    CardIssue,
+    CardRead,
+    Empty,
+    OpenReplacementRead,
+    PinChange,
+    TransitionRead,
+)
+from sscard.clock import china_date
 from sscard.http import allow
+from sscard.loss.queue import open_replacement_of
+from sscard.loss.rules import replacement_status
 from sscard.unit import Unit
 
 router = APIRouter(prefix="/v1", tags=["cards"])
@@ -47,9 +60,18 @@ def issue_card(person_id: int, body: CardIssue, unit: Annotated[Unit, Depends(al
 
 
 @router.get("/cards/{card_no}")
-def get_card(card_no: str, unit: Annotated[Unit, Depends(STAFF_OR_SELF)]) -> CardRead:
-    """A card's state."""
-    return card_read(service.find_card(unit, card_no))
+def get_card(card_no: str, unit: Annotated[Unit, Depends(STAFF_OR_SELF)]) -> CardDetail:
+    """A card's state, and the replacement applied for it that is not yet collected."""
+    card = service.find_card(unit, card_no)
+    return CardDetail(**card_read(card).model_dump(), open_replacement=_open_replacement(unit, card))
+
+
+def _open_replacement(unit: Unit, card: Card) -> OpenReplacementRead | None:
+    row = open_replacement_of(unit, card)
+    if row is None:
+        return None
+    status = replacement_status(ready_on=row.ready_on, today=china_date(unit.now), collected=False)
+    return OpenReplacementRead(replacement_id=row.id, new_card_no=row.new_card_no, status=status, ready_on=row.ready_on)
 
 
 @router.get("/cards/{card_no}/history")

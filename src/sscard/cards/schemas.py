@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import Field
 
@@ -27,6 +27,19 @@ class CardRead(Out):
     replacement_for: str | None = None
     issued_at: datetime
     activated_at: datetime | None = None
+
+
+class OpenReplacementRead(Out):
+    replacement_id: int
+    new_card_no: str
+    status: str = Field(description="in_production or ready")
+    ready_on: date
+
+
+class CardDetail(CardRead):
+    open_replacement: OpenReplacementRead | None = Field(
+        description="the replacement applied for this card and not yet collected"
+    )
 
 
 class TransitionRead(Out):

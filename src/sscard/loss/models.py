@@ -40,6 +40,8 @@ class Replacement(Base):
     """An application for a new card, from the counter to the balance transfer (R-REP)."""
 
     __tablename__ = "replacements"
+    # The outlet's queue is read oldest first (GET /v1/replacements).
+    __table_args__ = (Index("ix_replacements_applied_at_id", "applied_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     old_card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"), unique=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, status
+from fastapi import APIRouter, Body, Depends, Header, Query, status
 from sqlalchemy import select
 
 from sscard.auth.roles import Role
@@ -13,11 +13,12 @@ from sscard.cards.routes import STAFF_OR_SELF, card_read
 from sscard.cards.schemas import CardRead, Empty
 from sscard.cards.service import find_card
 from sscard.clock import china_date
+from sscard.errors import Invalid
 from sscard.guide.build import risk_warning
 from sscard.guide.catalog import Language
 from sscard.guide.language import negotiate
 from sscard.http import allow
-from sscard.loss import replacement, rules, service
+from sscard.loss import queue, replacement, rules, service
 from sscard.loss.models import LossReport, Replacement
 from sscard.loss.schemas import (
     Collected,
@@ -25,13 +26,16 @@ from sscard.loss.schemas import (
     LossReportCreate,
     LossReportList,
     LossReportRead,
+    QueuedReplacementRead,
     ReplacementCreate,
+    ReplacementQueuePage,
     ReplacementRead,
     ReporterBody,
     ReporterRead,
     TransferRead,
 )
 from sscard.people.idnumber import mask_id_number
+from sscard.people.models import Person
 from sscard.unit import Unit
 
 router = APIRouter(prefix="/v1", tags=["loss and replacement"])
@@ -140,6 +144,39 @@ def apply_replacement(
         reason=body.reason, bank=body.bank, applicant=_reporter(body.applicant), documents=tuple(body.documents)
     )
     return replacement_read(unit, replacement.apply(unit, card_no, new))
+
+
+def _queue_position(cursor: str | None) -> queue.QueuePosition | None:
+    try:
+        return queue.QueuePosition.from_token(cursor) if cursor else None
+    except ValueError as exc:
+        errors = [{"field": "cursor", "message": "not a `next` of this queue"}]
+        raise Invalid("invalid_request", "cursor: not a `next` of this queue", errors=errors) from exc
+
+
+@router.get("/replacements")
+def replacement_queue(
+    unit: Annotated[Unit, Depends(allow(Role.CLERK, Role.BANK, Role.ADMIN, read_only=True))],
+    status_: Annotated[str | None, Query(alias="status", pattern="^(in_production|ready|collected)$")] = None,
+    region: Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description="default: your scope")] = None,
+    cursor: Annotated[str | None, Query(max_length=200, description="the `next` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ReplacementQueuePage:
+    """The outlet's queue, oldest application first; 403 out_of_region for a region outside your scope."""
+    query = queue.QueueQuery(status=status_, region=region, after=_queue_position(cursor), limit=limit)
+    page, position = queue.queue(unit, query)
+    items = [_queued_read(unit, row, person) for row, _, person in page]
+    return ReplacementQueuePage(items=items, next=position.token() if position else None)
+
+
+def _queued_read(unit: Unit, row: Replacement, holder: Person) -> QueuedReplacementRead:
+    # A queue is shown to call people to the counter, so the ID number is masked for
+    # every role; the full one is on the person's own read.
+    return QueuedReplacementRead(
+        **replacement_read(unit, row).model_dump(),
+        holder_name=holder.name,
+        holder_id_number=mask_id_number(holder.id_number),
+    )
 
 
 @router.get("/replacements/{replacement_id}")

@@ -84,6 +84,16 @@ class ReplacementRead(Out):
     transfer: TransferRead
 
 
+class QueuedReplacementRead(ReplacementRead):
+    holder_name: str
+    holder_id_number: str = Field(description="masked, for calling the holder to the counter")
+
+
+class ReplacementQueuePage(Out):
+    items: list[QueuedReplacementRead]
+    next: str | None = Field(description="pass as ?cursor= for the next page; null at the end")
+
+
 class Collection(Body):
     id_number: str = Field(max_length=32)
     collection_certificate_no: str = Field(max_length=32)

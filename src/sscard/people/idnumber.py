@@ -52,7 +52,7 @@ def check_character(first17: str) -> str:
 
 def parse_id_number(raw: str, *, today: date, known_provinces: Collection[str]) -> IdNumber:
     """Validate an identity number and return its parts, or raise InvalidIdNumber."""
-    value = _normalise(raw)
+    value = normalise_id_number(raw)
     _check_shape(value)
     _check_region(value[:6], known_provinces)
     birth_date = _birth_date(value[6:14], today)
@@ -73,7 +73,8 @@ def mask_id_number(value: str) -> str:
     return value[:6] + "*" * 8 + value[-4:]
 
 
-def _normalise(raw: str) -> str:
+def normalise_id_number(raw: str) -> str:
+    """The number as typed, trimmed and with a lower-case check character ``x`` raised."""
     value = raw.strip()
     if value.endswith("x"):
         return value[:-1] + "X"

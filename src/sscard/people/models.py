@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sscard.db import Base, UTCDateTime
@@ -14,10 +14,19 @@ class Person(Base):
     """An insured person (cardholder) of one scheme."""
 
     __tablename__ = "persons"
+    __table_args__ = (
+        # R-FIND-1: each way of finding a person is one index range, already in the
+        # order the pages are read (by id). Stored names are already in name_key form
+        # (see people.search), so the name is indexed as it is.
+        Index("ix_persons_phone_id", "phone", "id"),
+        Index("ix_persons_name_birth_date_id", "name", "birth_date", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     id_number: Mapped[str] = mapped_column(String(18), unique=True)
     name: Mapped[str] = mapped_column(String(40))
+    # GB 11643 characters 7-14, kept as a column so that name + birth date is indexed.
+    birth_date: Mapped[date] = mapped_column(Date)
     region_code: Mapped[str] = mapped_column(ForeignKey("regions.code"), index=True)
     scheme: Mapped[str] = mapped_column(String(16))
     unit_name: Mapped[str | None] = mapped_column(String(100))

@@ -31,7 +31,11 @@ def normalise_name(raw: str) -> str:
 
 
 def name_key(raw: str) -> str:
-    """What two spellings of one name share: NFKC, the dot lookalikes as one, no spaces
-    (R-LOSS-7: a caller's 'Wang·Xiaoming' typed with a bullet is still the holder)."""
-    folded = unicodedata.normalize("NFKC", raw).translate(DOT_LOOKALIKES)
-    return "".join(folded.split())
+    """The form in which two names compare: NFKC, the middle-dot look-alikes as U+00B7,
+    no white space (R-LOSS-7, R-FIND-1: a caller's name typed with a bullet or a space is
+    still the holder's). Names are compared, never validated, so this never raises."""
+    # NFKC first: it folds U+FF65 into U+30FB, which the table then maps like the rest.
+    folded = "".join(unicodedata.normalize("NFKC", raw).split())
+    # Again after the spaces go: a space NFKC made of a spacing accent leaves the
+    # accent to compose with the letter before it.
+    return unicodedata.normalize("NFKC", folded).translate(DOT_LOOKALIKES)

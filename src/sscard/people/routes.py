@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from sscard.auth.roles import Role
+from sscard.auth.roles import STAFF, Role
 from sscard.cards.routes import STAFF_OR_SELF, card_read
 from sscard.cards.service import cards_of, require_account_bank
+from sscard.errors import Invalid
 from sscard.http import allow
-from sscard.people import service
+from sscard.people import search_service, service
 from sscard.people.idnumber import mask_id_number
 from sscard.people.models import Person
-from sscard.people.schemas import BalanceRead, DepositCreate, PersonCreate, PersonRead, PostingPage, PostingRead
+from sscard.people.schemas import (
+    BalanceRead,
+    DepositCreate,
+    PersonCreate,
+    PersonPage,
+    PersonRead,
+    PostingPage,
+    PostingRead,
+)
+from sscard.people.search import PersonSearch, SearchRefused, choose_search
 from sscard.people.service import NewPerson
 from sscard.unit import Unit
 
@@ -46,6 +57,36 @@ def register_person(body: PersonCreate, unit: Annotated[Unit, Depends(allow(Role
     """Register an insured person; 422 invalid_id_number, 409 person_exists."""
     person = service.register_person(unit, NewPerson(**body.model_dump()))
     return person_read(unit, person, with_cards=False)
+
+
+def _search(
+    id_number: Annotated[str | None, Query(max_length=32)] = None,
+    card_no: Annotated[str | None, Query(max_length=32)] = None,
+    phone: Annotated[str | None, Query(max_length=24)] = None,
+    name: Annotated[str | None, Query(max_length=60)] = None,
+    birth_date: Annotated[date | None, Query(description="YYYY-MM-DD, with name")] = None,
+) -> PersonSearch:
+    """The one way a request searches by (R-FIND-1); 422 invalid_request naming the fields at fault."""
+    try:
+        return choose_search(id_number=id_number, card_no=card_no, phone=phone, name=name, birth_date=birth_date)
+    except SearchRefused as exc:
+        errors = [{"field": field, "message": str(exc)} for field in exc.fields]
+        raise Invalid(
+            "invalid_request", "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+        ) from exc
+
+
+@router.get("/persons")
+def search_persons(
+    unit: Annotated[Unit, Depends(allow(*STAFF, read_only=True))],
+    search: Annotated[PersonSearch, Depends(_search)],
+    cursor: Annotated[int | None, Query(ge=1, description="the `next` of the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> PersonPage:
+    """Find persons by ID number, card number (current or old), phone, or name with birth date;
+    only those within the caller's scope (a bank: holders of its cards)."""
+    page, after = search_service.search_persons(unit, search, cursor, limit)
+    return PersonPage(items=[person_read(unit, p) for p in page], next=str(after) if after is not None else None)
 
 
 @router.get("/persons/{person_id}")

@@ -58,3 +58,8 @@ class PostingRead(Out):
 class PostingPage(Out):
     items: list[PostingRead]
     next: str | None = Field(description="pass as ?cursor= for the next page; null at the end")
+
+
+class PersonPage(Out):
+    items: list[PersonRead]
+    next: str | None = Field(description="pass as ?cursor= for the next page; null at the end")

@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sscard.clock import china_date
 from sscard.errors import Conflict, Declined, Invalid, NotFound
-from sscard.people.idnumber import InvalidIdNumber, parse_id_number
+from sscard.people.idnumber import IdNumber, InvalidIdNumber, parse_id_number
 from sscard.people.ledger import InsufficientBalance, PostingKind, apply_posting
 from sscard.people.models import Account, Person, Posting
 from sscard.people.names import InvalidName, normalise_name
@@ -40,9 +40,11 @@ def register_person(unit: Unit, new: NewPerson) -> Person:
     """Register an insured person with an empty personal account (R-ACC-1)."""
     get_region(unit.session, new.region)
     unit.actor.require_region(new.region)
+    id_number = _valid_id_number(unit, new.id_number)
     person = Person(
-        id_number=_valid_id_number(unit, new.id_number),
+        id_number=id_number.value,
         name=_valid_name(new.name),
+        birth_date=id_number.birth_date,
         region_code=new.region,
         scheme=new.scheme.value,
         unit_name=(new.unit_name or "").strip() or None,
@@ -63,9 +65,9 @@ def register_person(unit: Unit, new: NewPerson) -> Person:
     return person
 
 
-def _valid_id_number(unit: Unit, raw: str) -> str:
+def _valid_id_number(unit: Unit, raw: str) -> IdNumber:
     try:
-        return parse_id_number(raw, today=china_date(unit.now), known_provinces=PROVINCE_CODES).value
+        return parse_id_number(raw, today=china_date(unit.now), known_provinces=PROVINCE_CODES)
     except InvalidIdNumber as exc:
         raise Invalid(
             "invalid_id_number", f"not a valid resident ID number: {exc}", field="id_number", reason=exc.reason
