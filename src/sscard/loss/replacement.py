@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -108,7 +107,7 @@ def _new_replacement(unit: Unit, card: Card, new: NewReplacement, applicant: Rep
         applied_by=unit.actor.subject,
         ready_on=calendar_for(unit.session, card.region_code).add_working_days(today, policy.production_working_days),
         collection_certificate_no="",
-        certificate_valid_until=today + timedelta(days=policy.temp_certificate_valid_days),
+        certificate_valid_until=rules.certificate_last_valid_day(today, policy.temp_certificate_valid_days),
     )
     _insert_with_certificate(unit, replacement, card.region_code)
     return replacement
