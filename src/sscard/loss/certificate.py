@@ -1,9 +1,10 @@
 """The printable card collection certificate (R-REP-4): data in, PDF bytes out.
 
-The Chinese text is set in STSong-Light, one of the CJK fonts every conforming PDF
-reader supplies itself (Adobe-GB1, ISO 32000-1 §9.7.5.2 predefined CMaps): nothing to
-embed and no font file to install, and the predefined CMap keeps the text extractable.
-The QR code is drawn as vector squares from segno's matrix, so it prints sharp.
+The Chinese text is set in STSong-Light, one of Adobe's standard CJK fonts, which is not
+embedded: the reader draws it with its own Chinese font (Acrobat's Asian font pack,
+poppler with poppler-data), so no font file is needed to make the page, and the
+predefined UniGB-UCS2-H CMap keeps the text extractable. The QR code is drawn as vector
+squares from segno's matrix, so it prints sharp at any size.
 """
 
 from __future__ import annotations
@@ -12,16 +13,13 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
+from typing import TYPE_CHECKING
 
-import segno
-from reportlab.lib.pagesizes import A5
-from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfgen.canvas import Canvas
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
 CJK, LATIN = "STSong-Light", "Helvetica"
-pdfmetrics.registerFont(UnicodeCIDFont(CJK))
 
 TITLE = "社会保障卡领卡凭证（临时就医凭证）"
 TITLE_EN = "Social Security Card Collection Certificate (Temporary Medical Certificate)"
@@ -43,7 +41,8 @@ NOTES_EN = (
     "Bring your resident ID card and this certificate to collect the new card. Until then it serves as a",
     "temporary medical certificate at designated institutions of the issuing city only; no bank functions.",
 )
-WIDTH, HEIGHT = A5
+mm = 72 / 25.4  # points
+WIDTH, HEIGHT = 148 * mm, 210 * mm  # A5
 MARGIN = 14 * mm
 
 
@@ -69,7 +68,7 @@ def render_pdf(certificate: CollectionCertificate) -> bytes:
     """One A5 page: title, the certificate's particulars, notes and a QR code of its number."""
     out = io.BytesIO()
     # invariant: no creation date or random document id, so the same data gives the same bytes
-    canvas = Canvas(out, pagesize=A5, invariant=True, pageCompression=1)
+    canvas = _canvas_class()(out, pagesize=(WIDTH, HEIGHT), invariant=True, pageCompression=1)
     canvas.setTitle(TITLE)
     canvas.setSubject(f"{TITLE_EN} {certificate.certificate_no}")
     canvas.setCreator("sscard")
@@ -80,6 +79,18 @@ def render_pdf(certificate: CollectionCertificate) -> bytes:
     canvas.showPage()
     canvas.save()
     return out.getvalue()
+
+
+@cache
+def _canvas_class() -> type[Canvas]:
+    """reportlab, loaded and its CJK font registered on the first certificate: a second
+    of start-up that no other command should pay."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen.canvas import Canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont(CJK))
+    return Canvas
 
 
 def _heading(canvas: Canvas) -> None:
@@ -127,9 +138,11 @@ def _rows(canvas: Canvas, certificate: CollectionCertificate, top: float) -> flo
 
 def _wrapped(text: str, width: float, size: float) -> Iterator[str]:
     """Lines no wider than `width`, broken between any two characters (Chinese has no spaces)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     line = ""
     for character in text:
-        if line and pdfmetrics.stringWidth(line + character, CJK, size) > width:
+        if line and stringWidth(line + character, CJK, size) > width:
             yield line
             line = ""
         line += character
@@ -138,6 +151,8 @@ def _wrapped(text: str, width: float, size: float) -> Iterator[str]:
 
 def _qr(canvas: Canvas, certificate_no: str, top: float) -> None:
     """The certificate number as a QR code with its quiet zone, centred, and the number below."""
+    import segno
+
     matrix = segno.make_qr(certificate_no, error="m").matrix
     quiet, side = 4, 34 * mm
     module = side / (len(matrix) + 2 * quiet)
