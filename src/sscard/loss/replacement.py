@@ -5,7 +5,6 @@ from __future__ import annotations
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,13 +18,17 @@ from sscard.cards.states import CardEvent, CardStatus
 from sscard.clock import china_date
 from sscard.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from sscard.loss import rules
+from sscard.loss.certificate import CollectionCertificate
 from sscard.loss.events import ReplacementApplied, ReplacementCollected, ReplacementReady
 from sscard.loss.models import Replacement
 from sscard.loss.rules import ReplacementReason
 from sscard.loss.service import Reporter, check_presence, has_replacement
+from sscard.people.idnumber import mask_id_number
 from sscard.people.ledger import PostingKind
 from sscard.people.models import Account, Person
 from sscard.people.service import post
+from sscard.policy.models import RegionRow
+from sscard.policy.regions import lineage
 from sscard.policy.service import calendar_for
 from sscard.unit import Unit
 
@@ -147,7 +150,7 @@ def _new_replacement(unit: Unit, card: Card, new: NewReplacement, applicant: Rep
         applied_by=unit.actor.subject,
         ready_on=calendar_for(unit.session, card.region_code).add_working_days(today, policy.production_working_days),
         collection_certificate_no="",
-        certificate_valid_until=today + timedelta(days=policy.temp_certificate_valid_days),
+        certificate_valid_until=rules.certificate_last_valid_day(today, policy.temp_certificate_valid_days),
     )
     _insert_with_certificate(unit, replacement, card.region_code)
     return replacement
@@ -180,6 +183,36 @@ def find_replacement(unit: Unit, replacement_id: int, *, for_update: bool = Fals
     if unit.actor.role is Role.BANK and unit.actor.bank not in (old.bank, replacement.new_bank):
         raise Forbidden("a bank sees only replacements of its own cards")
     return replacement
+
+
+def collection_certificate(unit: Unit, replacement_id: int) -> CollectionCertificate:
+    """What the printed collection certificate of a replacement the caller may see shows (R-REP-4)."""
+    replacement = find_replacement(unit, replacement_id)
+    old = unit.session.get_one(Card, replacement.old_card_id)
+    person = unit.session.get_one(Person, replacement.person_id)
+    region = _region_label(unit, old.region_code)
+    return CollectionCertificate(
+        certificate_no=replacement.collection_certificate_no,
+        holder_name=person.name,
+        masked_id_number=mask_id_number(person.id_number),
+        old_card_no=old.card_no,
+        new_card_no=replacement.new_card_no,
+        reason=replacement.reason,
+        applied_on=china_date(replacement.applied_at),
+        ready_on=replacement.ready_on,
+        valid_until=replacement.certificate_valid_until,
+        issuing_region=f"{old.region_code} {region}",
+        collect_at=f"{region}受理补卡申请的社会保障卡服务网点",
+        hotline=unit.policy(old.region_code).hotline,
+    )
+
+
+def _region_label(unit: Unit, code: str) -> str:
+    """The region's name with its province's and city's, as an address reads: 北京市朝阳区."""
+    stmt = select(RegionRow.code, RegionRow.name).where(RegionRow.code.in_(lineage(code)[1:]))
+    names = {row.code: row.name for row in unit.session.execute(stmt)}
+    # GB/T 2260 names a municipality's city level "市辖区", which no address repeats.
+    return "".join(names[c] for c in lineage(code)[1:] if c in names and not names[c].endswith("市辖区"))
 
 
 def collect(unit: Unit, replacement_id: int, id_number: str, certificate_no: str) -> tuple[Card, Card]:

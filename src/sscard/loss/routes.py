@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Header, Query, status
+from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 from sqlalchemy import select
 
 from sscard.auth.roles import Role
@@ -19,6 +19,7 @@ from sscard.guide.catalog import Language
 from sscard.guide.language import negotiate
 from sscard.http import allow
 from sscard.loss import queue, replacement, rules, service
+from sscard.loss.certificate import render_pdf
 from sscard.loss.models import LossReport, Replacement
 from sscard.loss.schemas import (
     Collected,
@@ -183,6 +184,26 @@ def _queued_read(unit: Unit, row: Replacement, holder: Person) -> QueuedReplacem
 def get_replacement(replacement_id: int, unit: Annotated[Unit, Depends(STAFF_OR_SELF)]) -> ReplacementRead:
     """A replacement's state: production, collection, transfer."""
     return replacement_read(unit, replacement.find_replacement(unit, replacement_id))
+
+
+@router.get(
+    "/replacements/{replacement_id}/certificate.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "one A5 page to print"}},
+)
+def collection_certificate_pdf(
+    replacement_id: int,
+    unit: Annotated[Unit, Depends(allow(Role.CLERK, Role.BANK, Role.CARDHOLDER, read_only=True))],
+) -> Response:
+    """The card collection certificate, also the temporary medical certificate (R-REP-4):
+    holder with masked ID number, old and new card, dates, and a QR code of its number."""
+    certificate = replacement.collection_certificate(unit, replacement_id)
+    filename = f"collection-certificate-{certificate.certificate_no}.pdf"
+    return Response(
+        render_pdf(certificate),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{filename}"'},
+    )
 
 
 @router.post("/replacements/{replacement_id}/collect")

@@ -132,6 +132,13 @@ def provisional_expiry(reported_at: datetime, valid_days: int) -> datetime:
     return reported_at + timedelta(days=valid_days)
 
 
+def certificate_last_valid_day(applied_on: date, valid_days: int) -> date:
+    """R-REP-4: the last China Standard Time date on which the collection certificate
+    serves as the temporary medical certificate. The days are counted from the day
+    after the application, as periods in days are in Chinese law (Civil Code Art. 201)."""
+    return applied_on + timedelta(days=valid_days)
+
+
 def needs_loss_report(reason: ReplacementReason) -> bool:
     """R-REP-1: "report the loss before you reissue" — for a lost or stolen card."""
     return reason in (ReplacementReason.LOST, ReplacementReason.STOLEN)

@@ -25,7 +25,9 @@ class Settlement(Base):
     terminal_id: Mapped[str] = mapped_column(String(32))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     card_no: Mapped[str | None] = mapped_column(String(16))
-    method: Mapped[str] = mapped_column(String(8))
+    # R-SET-5: the temporary certificate presented instead of a card (method `certificate`).
+    certificate_no: Mapped[str | None] = mapped_column(String(20))
+    method: Mapped[str] = mapped_column(String(16))
     amount: Mapped[int] = mapped_column(BigInteger)
     category: Mapped[str] = mapped_column(String(32))
     items: Mapped[list[Any]] = mapped_column(JSON, default=list)

@@ -34,22 +34,30 @@ PinField = Field(pattern=r"^[0-9]{6}$")
 
 
 class SettlementCreate(BodyModel):
-    """With the card and its PIN, or with an electronic certificate's token."""
+    """With the card and its PIN, an electronic certificate's token, or the temporary
+    certificate's number and the holder's resident ID number (R-SET-5)."""
 
     amount: PositiveFen
     category: str = Field(max_length=32, description="drug, treatment, examination, material or hospital_stay")
     card_no: str | None = Field(default=None, max_length=32)
     pin: str | None = Field(default=None, max_length=6)
     ecert_token: str | None = Field(default=None, max_length=64)
+    certificate_no: str | None = Field(default=None, max_length=20, description="the card collection certificate")
+    id_number: str | None = Field(default=None, max_length=18, description="the holder's, with certificate_no")
     items: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
 
     @model_validator(mode="after")
     def _one_means_of_payment(self) -> SettlementCreate:
-        with_card = self.card_no is not None or self.pin is not None
-        if with_card == (self.ecert_token is not None):
-            raise ValueError("give card_no and pin, or ecert_token")
-        if with_card and (self.card_no is None or self.pin is None):
-            raise ValueError("card_no and pin go together")
+        means = {
+            "card_no and pin": (self.card_no, self.pin),
+            "ecert_token": (self.ecert_token,),
+            "certificate_no and id_number": (self.certificate_no, self.id_number),
+        }
+        given = [name for name, fields in means.items() if any(f is not None for f in fields)]
+        if len(given) != 1:
+            raise ValueError("give card_no and pin, or ecert_token, or certificate_no and id_number")
+        if None in means[given[0]]:
+            raise ValueError(f"{given[0]} go together")
         return self
 
 
@@ -110,6 +118,8 @@ def _settle(unit: Unit, body: SettlementCreate, idempotency_key: str | None) -> 
                 card_no=body.card_no,
                 pin=body.pin,
                 ecert_token=body.ecert_token,
+                certificate_no=body.certificate_no,
+                id_number=body.id_number,
                 items=body.items,
             ),
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 
@@ -24,6 +24,18 @@ def allowed_category(value: str) -> Category | None:
         return Category(value)
     except ValueError:
         return None
+
+
+def in_issuing_city(issuing_region: str, institution_region: str) -> bool:
+    """R-SET-5: the temporary certificate settles only in the city that issued it; a
+    region's city is its first four digits (GB/T 2260)."""
+    return issuing_region[:4] == institution_region[:4]
+
+
+def certificate_valid_on(last_valid_day: date, today: date) -> bool:
+    """R-SET-5: the temporary certificate settles through its last valid day (R-REP-4),
+    a China Standard Time date."""
+    return today <= last_valid_day
 
 
 class Liable(StrEnum):

@@ -18,7 +18,7 @@ from sscard.invalid_list.service import is_listed
 from sscard.people.ledger import PostingKind
 from sscard.people.models import Posting
 from sscard.people.service import account_of, post
-from sscard.settlement import ecert, statements
+from sscard.settlement import ecert, statements, temporary_certificate
 from sscard.settlement.models import Refund, Settlement
 from sscard.settlement.rules import allowed_category
 from sscard.unit import Unit
@@ -37,14 +37,24 @@ SETTLEMENT_LATENCY = Histogram(
 
 @dataclass(frozen=True, slots=True)
 class Charge:
-    """What a terminal asks to charge: with the card and PIN, or an e-certificate."""
+    """What a terminal asks to charge: with the card and PIN, an e-certificate, or the
+    temporary certificate and the holder's ID number."""
 
     amount: int
     category: str
     card_no: str | None = None
     pin: str | None = None
     ecert_token: str | None = None
+    certificate_no: str | None = None
+    id_number: str | None = None
     items: list[Any] = field(default_factory=list)
+
+    @property
+    def method(self) -> str:
+        """How the charge is paid, as the settlement records it."""
+        if self.ecert_token is not None:
+            return "ecert"
+        return "card" if self.certificate_no is None else "certificate"
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,8 +176,9 @@ def _settlement_values(unit: Unit, terminal: AtTerminal, charge: Charge) -> dict
         "amount": charge.amount,
         "category": charge.category,
         "items": charge.items,
-        "method": "ecert" if charge.ecert_token else "card",
+        "method": charge.method,
         "card_no": charge.card_no,
+        "certificate_no": charge.certificate_no,
         "list_version": terminal.list_version,
         "at": unit.now,
         "occurred_at": unit.now,
@@ -186,6 +197,10 @@ def _check(unit: Unit, terminal: AtTerminal, charge: Charge) -> int:
         raise Declined("category_not_allowed", f"{charge.category!r} is not a medical item (R-SET-1)")
     if charge.ecert_token is not None:
         return ecert.redeem(unit, charge.ecert_token)
+    if charge.certificate_no is not None:
+        return temporary_certificate.redeem(
+            unit, terminal.institution_id, charge.certificate_no, charge.id_number or ""
+        )
     card = _usable_card(unit, charge.card_no or "")
     _verify_pin_at_terminal(unit, card, charge.pin or "")
     return card.person_id
