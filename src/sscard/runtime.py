@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sscard.auth.passwords import Passwords
 from sscard.auth.tokens import TokenSigner
+from sscard.cards import cryptogram
 from sscard.cards.pin import PinHasher
 from sscard.clock import Clock, OffsetClock, SystemClock
 from sscard.db import make_engine, make_read_sessionmaker, make_sessionmaker
@@ -29,6 +30,10 @@ class Runtime:
     pins: PinHasher
     tokens: TokenSigner
     passwords: Passwords
+
+    def card_key(self, card_no: str) -> bytes:
+        """R-SET-6: a card's own key, derived again whenever it is needed, never stored."""
+        return cryptogram.card_key(self.settings.issuer_master_key, card_no)
 
 
 def build_runtime(

@@ -9,7 +9,16 @@ from fastapi import APIRouter, Body, Depends, Response, status
 from sscard.auth.roles import Role
 from sscard.cards import service
 from sscard.cards.models import Card, CardTransition
-from sscard.cards.schemas import Activation, CardHistory, CardIssue, CardRead, Empty, PinChange, TransitionRead
+from sscard.cards.schemas import (
+    Activation,
+    CardHistory,
+    CardIssue,
+    CardRead,
+    Empty,
+    PersonalizationRead,
+    PinChange,
+    TransitionRead,
+)
 from sscard.http import allow
 from sscard.loss.replacement import on_card_activated
 from sscard.unit import Unit
@@ -57,6 +66,16 @@ def get_card(card_no: str, unit: Annotated[Unit, Depends(STAFF_OR_SELF)]) -> Car
 def card_history(card_no: str, unit: Annotated[Unit, Depends(STAFF_OR_SELF)]) -> CardHistory:
     """Every transition of the card, oldest first."""
     return CardHistory(items=[_transition_read(t) for t in service.history(unit, card_no)])
+
+
+@router.get("/cards/{card_no}/personalization")
+def personalization(
+    card_no: str, response: Response, unit: Annotated[Unit, Depends(allow(Role.ADMIN))]
+) -> PersonalizationRead:
+    """The card's key for the card producer (R-SET-6): admin only, audited."""
+    key = service.personalization(unit, card_no)
+    response.headers["Cache-Control"] = "no-store"
+    return PersonalizationRead(card_no=card_no, card_key=key.hex())
 
 
 @router.post("/cards/{card_no}/activate")

@@ -41,6 +41,7 @@ class PolicyUpdate(Body):
     temp_certificate_valid_days: OptionalInt = None
     claim_grace_days: OptionalInt = None
     ecert_valid_seconds: OptionalInt = None
+    offline_upload_hours: OptionalInt = None
 
 
 class FeesRead(Out):
@@ -64,6 +65,7 @@ class PolicyRead(Out):
     temp_certificate_valid_days: int
     claim_grace_days: int
     ecert_valid_seconds: int
+    offline_upload_hours: int = Field(description="R-SET-6: an offline charge is uploaded within this many hours")
     sources: dict[str, str] = Field(description="for each field, the region whose value is in force")
 
 

@@ -1,0 +1,38 @@
+"""Offline proof (R-SET-6): the transaction counters each card has used.
+
+Revision ID: 0010
+Revises: 0006
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "offline_counters",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("card_id", sa.Integer(), nullable=False),
+        sa.Column("counter", sa.BigInteger(), nullable=False),
+        sa.Column("settlement_id", sa.Integer(), nullable=False),
+        sa.Column("cryptogram", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(["card_id"], ["cards.id"], name=op.f("fk_offline_counters_card_id_cards")),
+        sa.ForeignKeyConstraint(
+            ["settlement_id"], ["settlements.id"], name=op.f("fk_offline_counters_settlement_id_settlements")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_offline_counters")),
+        sa.UniqueConstraint("card_id", "counter", name="uq_offline_counters_card_id_counter"),
+        sa.UniqueConstraint("settlement_id", name=op.f("uq_offline_counters_settlement_id")),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("offline_counters")
