@@ -251,7 +251,9 @@ class BalanceRead(Out):
 def balance_inquiry(
     card_no: str, body: PinBody, unit: Annotated[Unit, Depends(allow(Role.TERMINAL, Role.BANK))]
 ) -> BalanceRead:
-    """R-SET-4: the balance, against the card's PIN."""
+    """R-SET-4: the balance, against the card's PIN. R-SEC-1: a bank only for its own cards
+    in its region (403 forbidden / out_of_region, before the PIN is tried); a terminal only
+    of a designated institution (402 institution_not_designated)."""
     balance, held = service.balance_inquiry(unit, card_no, body.pin)
     return BalanceRead(balance=balance, held=held)
 
