@@ -20,6 +20,7 @@ FIELDS = {
     "claim_grace_days",
     "ecert_valid_seconds",
     "offline_upload_hours",
+    "second_review_fen",
 }
 
 

@@ -1,4 +1,5 @@
-"""Offline proof (R-SET-6): the transaction counters each card has used.
+"""Offline proof (R-SET-6): the transaction counters each card has used; four eyes on
+claims (R-SEC-4): who approved first, and room for the status awaiting_second_review.
 
 Revision ID: 0010
 Revises: 0006
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+import sscard.db
 
 revision = "0010"
 down_revision = "0006"
@@ -32,7 +35,19 @@ def upgrade() -> None:
         sa.UniqueConstraint("card_id", "counter", name="uq_offline_counters_card_id_counter"),
         sa.UniqueConstraint("settlement_id", name=op.f("uq_offline_counters_settlement_id")),
     )
+    with op.batch_alter_table("claims", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("first_approved_by", sa.String(length=64), nullable=True))
+        batch_op.add_column(sa.Column("first_approved_at", sscard.db.UTCDateTime(timezone=True), nullable=True))
+        batch_op.alter_column(
+            "status", existing_type=sa.VARCHAR(length=12), type_=sa.String(length=24), existing_nullable=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("claims", schema=None) as batch_op:
+        batch_op.alter_column(
+            "status", existing_type=sa.String(length=24), type_=sa.VARCHAR(length=12), existing_nullable=False
+        )
+        batch_op.drop_column("first_approved_at")
+        batch_op.drop_column("first_approved_by")
     op.drop_table("offline_counters")
