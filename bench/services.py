@@ -41,6 +41,7 @@ def server_env(database_url: str, **extra: str) -> dict[str, str]:
     return os.environ | {
         "SSCARD_DATABASE_URL": database_url,
         "SSCARD_SECRET_KEY": SECRET,
+        "SSCARD_ISSUER_KEY": SECRET,
         "SSCARD_ADMIN_USER": ADMIN,
         "SSCARD_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "SSCARD_JOBS_INTERVAL_SECONDS": "0",

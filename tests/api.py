@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -9,6 +10,7 @@ from httpx2 import Response
 
 from sscard.auth.roles import Principal, Role
 from sscard.runtime import Runtime
+from sscard.terminal.card import SoftwareCard
 from tests import factories
 
 DEMO_PIN = "246810"
@@ -20,6 +22,9 @@ class Api:
     def __init__(self, client: TestClient, rt: Runtime) -> None:
         self.client = client
         self.rt = rt
+        self._cards: dict[str, SoftwareCard] = {}
+        self._signed: dict[str, dict[str, Any]] = {}
+        self._terminal_ids: dict[str, str] = {}
 
     def headers(self, role: Role, region: str = "000000", **extra: Any) -> dict[str, str]:
         """Authorization headers for a principal of that role and scope."""
@@ -104,7 +109,9 @@ class Api:
         principal = Principal(
             subject=terminal_id, role=Role.TERMINAL, region=region, institution_id=institution["institution_id"]
         )
-        return self.as_principal(principal)
+        headers = self.as_principal(principal)
+        self._terminal_ids[headers["Authorization"]] = terminal_id
+        return headers
 
     def settle(
         self,
@@ -124,3 +131,28 @@ class Api:
     def holder(self, person: dict[str, Any]) -> dict[str, str]:
         """Headers for the cardholder who is this person."""
         return self.headers(Role.CARDHOLDER, person["region"], person_id=person["person_id"])
+
+    def terminal_id(self, terminal: dict[str, str]) -> str:
+        """The client ID of a terminal made by `terminal()`."""
+        return self._terminal_ids[terminal["Authorization"]]
+
+    def chip(self, card_no: str) -> SoftwareCard:
+        """The card's chip (R-SET-6): its key from the runtime, its counter kept across the test."""
+        return self._cards.setdefault(card_no, SoftwareCard(card_no, self.rt.card_key(card_no)))
+
+    def prove(
+        self, terminal: dict[str, str], transaction: dict[str, Any], *, pin_verified: bool = True
+    ) -> dict[str, Any]:
+        """The offline transaction with the card's next counter and cryptogram; the same
+        transaction at the same terminal gets the same proof again (a replayed upload)."""
+        terminal_id = self.terminal_id(terminal)
+        memo = json.dumps([terminal_id, transaction, pin_verified], sort_keys=True)
+        if memo not in self._signed:
+            self._signed[memo] = self.chip(transaction["card_no"]).sign(
+                amount=transaction["amount"],
+                category=transaction["category"],
+                occurred_at=transaction["occurred_at"],
+                terminal_id=terminal_id,
+                pin_verified=pin_verified,
+            )
+        return transaction | self._signed[memo]

@@ -36,6 +36,7 @@ def make_settings(**overrides: object) -> Settings:
     """Settings for tests: a real secret, the cheapest password hash."""
     values: dict[str, object] = {
         "secret_key": "test-secret-" + "x" * 40,
+        "issuer_key": "test-issuer-key-" + "k" * 40,
         "password_hash_profile": "CHEAPEST",
         "database_url": "sqlite://",
     }

@@ -28,6 +28,6 @@ def name(index: int = 0) -> str:
     return NAMES[index % len(NAMES)]
 
 
-def principal(role: Role, region: str = "000000", **extra: object) -> Principal:
-    """A principal as a verified token would carry it."""
-    return Principal(subject=f"{role.value}.test", role=role, region=region, **extra)  # type: ignore[arg-type]
+def principal(role: Role, region: str = "000000", subject: str | None = None, **extra: object) -> Principal:
+    """A principal as a verified token would carry it; `subject` names the login."""
+    return Principal(subject=subject or f"{role.value}.test", role=role, region=region, **extra)  # type: ignore[arg-type]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sscard import outbox
 from sscard.auth.passwords import Passwords
 from sscard.auth.tokens import TokenSigner
+from sscard.cards import cryptogram
 from sscard.cards.pin import PinHasher
 from sscard.clock import Clock, OffsetClock, SystemClock
 from sscard.db import make_engine, make_read_sessionmaker, make_sessionmaker
@@ -47,6 +48,10 @@ class Runtime:
     def policy(self, session: Session, region: str) -> Policy:
         """The policy in force for a region now."""
         return policy_for(session, region)
+
+    def card_key(self, card_no: str) -> bytes:
+        """R-SET-6: a card's own key, derived again whenever it is needed, never stored."""
+        return cryptogram.card_key(self.settings.issuer_master_key, card_no)
 
 
 def build_runtime(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +26,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     var_dir: Path = Path("var")
     secret_key: SecretStr = SecretStr("")
+    # R-SET-6: the issuer's master key, from which every card's own key is derived.
+    issuer_key: SecretStr = SecretStr("")
     demo: bool = False
     admin_user: str | None = None
     admin_password: SecretStr | None = None
@@ -72,6 +76,18 @@ class Settings(BaseSettings):
         if not self.demo:
             raise InsecureSecret("SSCARD_SECRET_KEY is not set; set it, or run a demo with --demo")
         return self._demo_secret()
+
+    @cached_property
+    def issuer_master_key(self) -> bytes:
+        """The issuer's master key (R-SET-6); a demo derives one from its secret."""
+        value = self.issuer_key.get_secret_value()
+        if value:
+            if len(value) < 32:
+                raise InsecureSecret("SSCARD_ISSUER_KEY must be at least 32 characters")
+            return value.encode()
+        if not self.demo:
+            raise InsecureSecret("SSCARD_ISSUER_KEY is not set; set it, or run a demo with --demo")
+        return hmac.new(self.secret, b"sscard/demo-issuer-key/v1", hashlib.sha256).hexdigest().encode()
 
     def _demo_secret(self) -> bytes:
         path = self.var_dir / DEMO_SECRET_FILE

@@ -26,6 +26,7 @@ def sqlite_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SSCARD_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("SSCARD_PASSWORD_HASH_PROFILE", "CHEAPEST")
     monkeypatch.delenv("SSCARD_SECRET_KEY", raising=False)
+    monkeypatch.delenv("SSCARD_ISSUER_KEY", raising=False)
     monkeypatch.delenv("SSCARD_DEMO", raising=False)
     return tmp_path
 
@@ -61,8 +62,20 @@ def test_serve_refuses_to_start_without_a_secret(sqlite_env: Path) -> None:
     assert "SSCARD_SECRET_KEY" in result.output
 
 
+def test_r_set_6_serve_refuses_to_start_without_an_issuer_key(
+    sqlite_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSCARD_SECRET_KEY", "s" * 40)
+    missing = runner.invoke(app, ["serve", "--port", "1"])
+    assert (missing.exit_code, "SSCARD_ISSUER_KEY" in missing.output) == (2, True), missing.output
+    monkeypatch.setenv("SSCARD_ISSUER_KEY", "too short")
+    short = runner.invoke(app, ["serve", "--port", "1"])
+    assert (short.exit_code, "at least 32" in short.output) == (2, True), short.output
+
+
 def test_serve_runs_several_processes_only_on_postgresql(sqlite_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SSCARD_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("SSCARD_ISSUER_KEY", "i" * 40)
     result = runner.invoke(app, ["serve", "--port", "1", "--workers", "2"])
     assert result.exit_code == 2
     assert "PostgreSQL" in result.output

@@ -19,6 +19,8 @@ FIELDS = {
     "temp_certificate_valid_days",
     "claim_grace_days",
     "ecert_valid_seconds",
+    "offline_upload_hours",
+    "second_review_fen",
 }
 
 

@@ -268,7 +268,9 @@ def offline(api: Api, terminal: dict[str, str], card_no: str, clock: FixedClock,
         "occurred_at": clock.now().astimezone(CHINA_STANDARD_TIME).isoformat(),
         "list_version": 0,
     }
-    response = api.call("POST", "/v1/settlements/offline", terminal, json={"transactions": [transaction]})
+    response = api.call(
+        "POST", "/v1/settlements/offline", terminal, json={"transactions": [api.prove(terminal, transaction)]}
+    )
     assert response.status_code == 200, response.text
     return dict(response.json()["results"][0])
 
@@ -353,6 +355,7 @@ def test_an_offline_upload_with_a_used_key_replays_or_is_a_mismatch(api: Api, cl
     terminal = api.terminal()
     at = clock.now().isoformat()
     tx = {"local_id": "a", "card_no": card_no, "amount": 700, "category": "drug", "occurred_at": at, "list_version": 0}
+    tx = api.prove(terminal, tx)
     first = api.call(
         "POST", "/v1/settlements/offline", terminal | {"Idempotency-Key": "u-1"}, json={"transactions": [tx]}
     )
@@ -411,7 +414,9 @@ def test_metrics_count_offline_uploads_by_outcome(api: Api, clock: FixedClock) -
         base | {"local_id": "l", "card_no": card_no, "amount": 20_001},
         base | {"local_id": "i", "card_no": card_no, "amount": 5_000},
     ]
-    response = api.call("POST", "/v1/settlements/offline", api.terminal(), json={"transactions": transactions})
+    terminal = api.terminal()
+    signed = [api.prove(terminal, t) for t in transactions]
+    response = api.call("POST", "/v1/settlements/offline", terminal, json={"transactions": signed})
     assert [r["status"] for r in response.json()["results"]] == ["posted", "compensated", "rejected", "rejected"]
     after = [sample(api, "sscard_settlements_total", channel="offline", outcome=o) for o in outcomes]
     counted = {o: b - a for o, a, b in zip(outcomes, before, after, strict=True)}

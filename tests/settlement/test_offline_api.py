@@ -42,8 +42,10 @@ def tx(local_id: str, card_no: str, at: datetime, *, amount: int = 1_000, versio
 
 
 def upload(api: Api, terminal: dict[str, str], *transactions: Json, key: str | None = None) -> Response:
+    """Upload the transactions, each with its card's proof unless it brings its own (R-SET-6)."""
     headers = terminal | ({"Idempotency-Key": key} if key else {})
-    return api.call("POST", "/v1/settlements/offline", headers, json={"transactions": list(transactions)})
+    signed = [t if "cryptogram" in t else api.prove(terminal, t) for t in transactions]
+    return api.call("POST", "/v1/settlements/offline", headers, json={"transactions": signed})
 
 
 def results(response: Response) -> list[Json]:
@@ -171,10 +173,11 @@ def test_r_lia_2_the_lag_tolerated_is_the_institutions_regional_policy(api: Api,
     person, card_no = funded_card(api)
     reported_at, entry_version = report(api, card_no)
     clock.advance(timedelta(minutes=20))
-    beijing, mianyang = api.terminal("110105"), api.terminal("510703")
+    # Two districts of one city: both follow Beijing's list, each under its own policy.
+    chaoyang, haidian = api.terminal("110105"), api.terminal("110108")
     at = reported_at + timedelta(minutes=10)
-    assert one(api, beijing, tx("b-1", card_no, at, version=entry_version - 1))["status"] == "compensated"
-    assert one(api, mianyang, tx("m-1", card_no, at, version=entry_version - 1))["status"] == "compensated"
+    assert one(api, chaoyang, tx("b-1", card_no, at, version=entry_version - 1))["status"] == "compensated"
+    assert one(api, haidian, tx("m-1", card_no, at, version=entry_version - 1))["status"] == "compensated"
     assert sorted(c["liable"] for c in compensations(api, person)) == ["fund", "institution"]
 
 
@@ -292,9 +295,10 @@ def test_offline_floor_limit_is_the_institutions_regional_policy(api: Api, clock
     put = api.call("PUT", "/v1/regions/110105/policy", api.admin, json={"offline_floor_limit": 500})
     assert put.status_code == 200, put.text
     _, card_no = funded_card(api)
+    clock.advance(timedelta(minutes=2))  # charged after the card was issued (R-SET-6)
     at = clock.now() - timedelta(minutes=1)
     assert one(api, api.terminal("110105"), tx("x", card_no, at, amount=501))["code"] == "offline_limit_exceeded"
-    assert one(api, api.terminal("510703"), tx("y", card_no, at, amount=501))["status"] == "posted"
+    assert one(api, api.terminal("110108"), tx("y", card_no, at, amount=501))["status"] == "posted"
 
 
 def test_offline_upload_body_is_validated(api: Api, clock: FixedClock) -> None:
@@ -345,6 +349,7 @@ def test_a_rejected_charge_stays_rejected_when_sent_again(api: Api, clock: Fixed
     """Replaying judges nothing anew: the upload's first answer stands."""
     person, card_no = funded_card(api, balance=100)
     terminal = api.terminal()
+    clock.advance(timedelta(minutes=2))
     charge = tx("t-9", card_no, clock.now() - timedelta(minutes=1), amount=500)
     first = one(api, terminal, charge)
     assert (first["status"], first["code"]) == ("rejected", "insufficient_balance")
@@ -355,6 +360,7 @@ def test_a_rejected_charge_stays_rejected_when_sent_again(api: Api, clock: Fixed
 
 def test_local_ids_belong_to_their_terminal(api: Api, clock: FixedClock) -> None:
     person, card_no = funded_card(api)
+    clock.advance(timedelta(minutes=2))
     charge = tx("same", card_no, clock.now() - timedelta(minutes=1))
     first, second = one(api, api.terminal(), charge), one(api, api.terminal(), charge)
     assert first["status"] == second["status"] == "posted"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -208,3 +209,32 @@ def test_check_without_a_local_list_says_to_sync_first(tmp_path: Path) -> None:
     result = runner.invoke(app, ["terminal", "check", "1101050000000019", "--state", str(tmp_path / "none.bin")])
     assert result.exit_code == 2
     assert "sync" in result.output
+
+
+def balance_of(base: str) -> int:
+    return int(httpx2.get(f"{base}/v1/persons/1", headers=sign_in(base, "li.xiuying")).json()["balance"])
+
+
+def test_r_set_6_the_command_charge_signs_with_a_software_card_end_to_end(demo_server: str, tmp_path: Path) -> None:
+    """The producer's record becomes a software card; each charge spends one counter."""
+    card_no, card_file, state = demo_card(demo_server), tmp_path / "card.json", tmp_path / "list.bin"
+    record = httpx2.get(f"{demo_server}/v1/cards/{card_no}/personalization", headers=sign_in(demo_server, "admin"))
+    assert record.status_code == 200, record.text
+    card_file.write_text(record.text)
+    login = ["--server", demo_server, "--client-id", DEMO_TERMINAL_ID, "--client-secret", DEMO_TERMINAL_SECRET]
+    assert runner.invoke(app, ["terminal", "sync", *login, "--state", str(state)]).exit_code == 0
+    before = balance_of(demo_server)
+    charge = ["terminal", "charge", *login, "--card", str(card_file), "--amount", "1250", "--state", str(state)]
+    posted = runner.invoke(app, charge)
+    assert posted.exit_code == 0, posted.output
+    assert "counter 1" in posted.output
+    assert ": posted" in posted.output
+    assert json.loads(card_file.read_text())["counter"] == 1
+    assert card_file.stat().st_mode & 0o077 == 0
+    assert balance_of(demo_server) == before - 1_250
+    card_file.write_text(json.dumps(json.loads(card_file.read_text()) | {"counter": 0}))  # a clone of the card
+    cloned = runner.invoke(app, charge)
+    assert (cloned.exit_code, "rejected (counter_reused)" in cloned.output) == (1, True), cloned.output
+    unverified = runner.invoke(app, [*charge, "--no-pin-verified"])
+    assert (unverified.exit_code, "rejected (pin_required)" in unverified.output) == (1, True), unverified.output
+    assert balance_of(demo_server) == before - 1_250

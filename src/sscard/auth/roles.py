@@ -54,10 +54,15 @@ class Principal:
             raise Forbidden(f"the {self.role} role cannot act on persons")
         self.require_region(region)
 
-    def require_bank(self, bank: str) -> None:
-        """A bank user acts only on its own bank's cards."""
-        if self.role is Role.BANK and self.bank != bank:
+    def require_bank(self, bank: str, region: str | None = None) -> None:
+        """A bank user acts only on its own bank's cards, and (given the card's region)
+        only in its region (R-SEC-1)."""
+        if self.role is not Role.BANK:
+            return
+        if self.bank != bank:
             raise Forbidden(f"the card is held at {bank}, not at {self.bank}")
+        if region is not None:
+            self.require_region(region)
 
     def sees_full_id_number(self) -> bool:
         return self.role in SEES_FULL_ID_NUMBER

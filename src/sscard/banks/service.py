@@ -10,8 +10,10 @@ from sqlalchemy import select
 
 from sscard.banks.models import BankEndpoint, BankEvent
 from sscard.cards.banks import is_cooperative_bank
+from sscard.cards.models import Card
 from sscard.errors import Forbidden, Invalid
 from sscard.events import Event
+from sscard.policy.regions import scope_prefix
 from sscard.unit import Unit
 
 KINDS = ("loss", "lift", "replacement", "cancellation")
@@ -35,9 +37,12 @@ def notify_bank(unit: Unit, bank: str, kind: str, card_no: str, **detail: Any) -
 
 
 def events_for(unit: Unit, bank: str, since: int, limit: int) -> Sequence[BankEvent]:
-    """A bank's events after `since`, oldest first."""
-    stmt = select(BankEvent).where(BankEvent.bank == bank, BankEvent.id > since).order_by(BankEvent.id).limit(limit)
-    return unit.session.scalars(stmt).all()
+    """A bank's events after `since` on cards of the caller's region (R-SEC-1), oldest first."""
+    stmt = select(BankEvent).where(BankEvent.bank == bank, BankEvent.id > since)
+    if prefix := scope_prefix(unit.actor.region):
+        in_region = Card.region_code.startswith(prefix, autoescape=True)
+        stmt = stmt.join(Card, Card.card_no == BankEvent.card_no).where(in_region)
+    return unit.session.scalars(stmt.order_by(BankEvent.id).limit(limit)).all()
 
 
 def set_endpoint(unit: Unit, bank: str, url: str, secret: str) -> BankEndpoint:

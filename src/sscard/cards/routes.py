@@ -17,6 +17,7 @@ from sscard.cards.schemas import (
     CardRead,
     Empty,
     OpenReplacementRead,
+    PersonalizationRead,
     PinChange,
     TransitionRead,
 )
@@ -78,6 +79,16 @@ def _open_replacement(unit: Unit, card: Card) -> OpenReplacementRead | None:
 def card_history(card_no: str, unit: Annotated[Unit, Depends(STAFF_OR_SELF)]) -> CardHistory:
     """Every transition of the card, oldest first."""
     return CardHistory(items=[_transition_read(t) for t in service.history(unit, card_no)])
+
+
+@router.get("/cards/{card_no}/personalization")
+def personalization(
+    card_no: str, response: Response, unit: Annotated[Unit, Depends(allow(Role.ADMIN))]
+) -> PersonalizationRead:
+    """The card's key for the card producer (R-SET-6): admin only, audited."""
+    key = service.personalization(unit, card_no)
+    response.headers["Cache-Control"] = "no-store"
+    return PersonalizationRead(card_no=card_no, card_key=key.hex())
 
 
 @router.post("/cards/{card_no}/activate")

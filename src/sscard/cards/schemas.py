@@ -66,3 +66,10 @@ class PinChange(Body):
 
 class Empty(Body):
     """An empty JSON object (or no body at all)."""
+
+
+class PersonalizationRead(Out):
+    """What the card producer writes into the chip (R-SET-6)."""
+
+    card_no: str
+    card_key: str = Field(description="the card's own key: 64 lowercase hex digits")

@@ -198,6 +198,13 @@ def history(unit: Unit, card_no: str) -> Sequence[CardTransition]:
     return unit.session.scalars(stmt).all()
 
 
+def personalization(unit: Unit, card_no: str) -> bytes:
+    """R-SET-6: the card's own key for the card producer; the export is audited, the key never."""
+    card = find_card(unit, card_no)
+    unit.audit("card.personalization_export", ("card", card.card_no), card.region_code)
+    return unit.runtime.card_key(card.card_no)
+
+
 def cards_of(unit: Unit, person_id: int) -> Sequence[Card]:
     """All cards a person has had, newest first."""
     return unit.session.scalars(select(Card).where(Card.person_id == person_id).order_by(Card.id.desc())).all()

@@ -23,7 +23,7 @@ class Claim(Base):
     kind: Mapped[str] = mapped_column(String(12))
     documents: Mapped[list[str]] = mapped_column(JSON, default=list)
     claimed_amount: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(12))
+    status: Mapped[str] = mapped_column(String(24))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_by: Mapped[str] = mapped_column(String(64))
     approved_amount: Mapped[int | None] = mapped_column(BigInteger)
@@ -32,6 +32,9 @@ class Claim(Base):
     decision_reason: Mapped[str | None] = mapped_column(String(500))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(64))
+    # R-SEC-4: who approved first a payout that needs a second approver, and when.
+    first_approved_by: Mapped[str | None] = mapped_column(String(64))
+    first_approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ClaimExpense(Base):

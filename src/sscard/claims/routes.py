@@ -57,7 +57,12 @@ class ClaimRead(Out):
     claim_id: int
     person_id: int
     kind: ClaimKind
-    status: str
+    status: str = Field(
+        description=(
+            "submitted; awaiting_second_review (R-SEC-4: approved by one reviewer for more than the policy's "
+            "second_review_fen, and paid only when a second reviewer approves too); approved (paid); rejected"
+        )
+    )
     claimed_amount: int
     approved_amount: int | None
     supplementary_amount: int
@@ -127,7 +132,9 @@ class ClaimPage(Out):
 @router.get("/claims")
 def list_claims(
     unit: Annotated[Unit, Depends(READERS)],
-    status_: Annotated[str | None, Query(alias="status", pattern="^(submitted|approved|rejected)$")] = None,
+    status_: Annotated[
+        str | None, Query(alias="status", pattern="^(submitted|awaiting_second_review|approved|rejected)$")
+    ] = None,
     region: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     since: AwareDatetime | None = None,
     until: AwareDatetime | None = None,
@@ -159,7 +166,11 @@ class DecisionBody(Body):
 
 @router.post("/claims/{claim_id}/decision")
 def decide(claim_id: int, body: DecisionBody, unit: Annotated[Unit, Depends(REVIEWERS)]) -> ClaimRead:
-    """Approve (in full or in part) or reject; an approval is paid into the account."""
+    """Approve (in full or in part) or reject; an approval is paid into the account.
+
+    R-SEC-4: 403 four_eyes_required for the reviewer who filed the claim; above the policy's
+    second_review_fen the first approval leaves it awaiting_second_review (nothing paid) and
+    a second, different reviewer's approval pays it (or a rejection refuses it)."""
     claim = service.decide(unit, claim_id, service.Review(**body.model_dump()))
     return claim_read(unit, claim)
 

@@ -61,6 +61,25 @@ def outside(expense_days: Sequence[date], span: Window) -> list[date]:
     return [day for day in expense_days if not span.covers(day)]
 
 
+SUBMITTED = "submitted"
+# R-SEC-4: approved by one reviewer above second_review_fen; paid once a second confirms.
+AWAITING_SECOND_REVIEW = "awaiting_second_review"
+APPROVED = "approved"
+REJECTED = "rejected"
+UNDECIDED = frozenset({SUBMITTED, AWAITING_SECOND_REVIEW})
+STATUSES = (SUBMITTED, AWAITING_SECOND_REVIEW, APPROVED, REJECTED)
+
+
+def may_decide(reviewer: str, *, filed_by: str, first_approver: str | None) -> bool:
+    """R-SEC-4: four eyes — nobody decides a claim they filed, nor confirms their own approval."""
+    return reviewer not in (filed_by, first_approver)
+
+
+def needs_second_approver(amount: int, second_review_fen: int) -> bool:
+    """R-SEC-4: a payout over the policy's limit needs a second approver."""
+    return amount > second_review_fen
+
+
 class DecisionError(ValueError):
     """A decision that cannot be made as given."""
 

@@ -16,7 +16,7 @@ from sscard.claims.events import ClaimDecided
 from sscard.claims.models import Claim, ClaimExpense
 from sscard.claims.rules import ClaimKind, Decision
 from sscard.clock import china_date
-from sscard.errors import Conflict, Invalid, NotFound
+from sscard.errors import Conflict, Invalid, NotFound, Refused
 from sscard.loss.models import Replacement
 from sscard.people.ledger import PostingKind
 from sscard.people.models import Person
@@ -54,7 +54,7 @@ def submit(unit: Unit, new: NewClaim) -> Claim:
         kind=new.kind.value,
         documents=sorted(set(new.documents)),
         claimed_amount=sum(e.amount for e in new.expenses),
-        status="submitted",
+        status=rules.SUBMITTED,
         submitted_at=unit.now,
         submitted_by=unit.actor.subject,
     )
@@ -159,21 +159,37 @@ class Review:
 
 
 def decide(unit: Unit, claim_id: int, review: Review) -> Claim:
-    """Approve in full or in part, or reject with a reason; an approval pays (R-CLM-2)."""
+    """Approve in full or in part, or reject with a reason; an approval pays (R-CLM-2), and
+    above second_review_fen only once a second approver confirms it (R-SEC-4)."""
     claim = find_claim(unit, claim_id, for_update=True)
-    if claim.status != "submitted":
+    if claim.status not in rules.UNDECIDED:
         raise Conflict("already_decided", f"this claim was {claim.status} already")
+    _require_other_eyes(unit, claim)
     reason = (review.reason or "").strip() or None
     if review.decision is Decision.REJECT:
-        if reason is None:
-            raise Invalid("invalid_request", "a rejection gives its reason", field="reason")
-        claim.status = "rejected"
+        _reject(claim, reason)
+    elif claim.status == rules.AWAITING_SECOND_REVIEW:
+        _confirm(unit, claim, review, reason)
     else:
         _approve(unit, claim, review, reason)
-    claim.decision_reason, claim.decided_at, claim.decided_by = reason, unit.now, unit.actor.subject
+    if claim.status != rules.AWAITING_SECOND_REVIEW:
+        claim.decided_at, claim.decided_by = unit.now, unit.actor.subject
     unit.audit(f"claim.{claim.status}", ("claim", claim.id), claim.region_code, approved=claim.approved_amount)
     unit.publish(ClaimDecided(claim.id, claim.person_id, claim.status, claim.approved_amount or 0, reason))
     return claim
+
+
+def _require_other_eyes(unit: Unit, claim: Claim) -> None:
+    """R-SEC-4: 403 four_eyes_required for whoever filed the claim or approved it first."""
+    if not rules.may_decide(unit.actor.subject, filed_by=claim.submitted_by, first_approver=claim.first_approved_by):
+        raise Refused("four_eyes_required", "another reviewer must decide this claim (R-SEC-4)")
+
+
+def _reject(claim: Claim, reason: str | None) -> None:
+    if reason is None:
+        raise Invalid("invalid_request", "a rejection gives its reason", field="reason")
+    # A first approval a second reviewer refused pays nothing, and shows no amount.
+    claim.status, claim.decision_reason, claim.approved_amount = rules.REJECTED, reason, None
 
 
 def _approve(unit: Unit, claim: Claim, review: Review, reason: str | None) -> None:
@@ -187,9 +203,31 @@ def _approve(unit: Unit, claim: Claim, review: Review, reason: str | None) -> No
         raise Invalid(
             "invalid_request", "name the supplementary insurer whose share is recorded", field="supplementary_insurer"
         )
-    claim.status, claim.approved_amount = "approved", amount
+    claim.approved_amount, claim.decision_reason = amount, reason
     claim.supplementary_amount, claim.supplementary_insurer = review.supplementary_amount, review.supplementary_insurer
-    post(unit, claim.person_id, amount, PostingKind.CLAIM, ref=f"claim:{claim.id}", memo="reimbursement")
+    if rules.needs_second_approver(amount, unit.policy(claim.region_code).second_review_fen):
+        claim.status = rules.AWAITING_SECOND_REVIEW
+        claim.first_approved_by, claim.first_approved_at = unit.actor.subject, unit.now
+        return
+    _pay(unit, claim)
+
+
+def _confirm(unit: Unit, claim: Claim, review: Review, reason: str | None) -> None:
+    """R-SEC-4: the second approver confirms the first approval as it stands, and it pays."""
+    if review.approved_amount not in (None, claim.approved_amount):
+        raise Invalid(
+            "invalid_decision",
+            f"the second approval confirms the {claim.approved_amount} fen approved; reject the claim to refuse it",
+            field="approved_amount",
+        )
+    claim.decision_reason = reason or claim.decision_reason
+    _pay(unit, claim)
+
+
+def _pay(unit: Unit, claim: Claim) -> None:
+    assert claim.approved_amount is not None
+    claim.status = rules.APPROVED
+    post(unit, claim.person_id, claim.approved_amount, PostingKind.CLAIM, ref=f"claim:{claim.id}", memo="reimbursement")
 
 
 @dataclass(frozen=True, slots=True)

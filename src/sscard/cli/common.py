@@ -35,10 +35,14 @@ def configure_logging(level: str = "INFO") -> None:
     logging.config.dictConfig(logging_config(level))
 
 
-def load_runtime(settings: Settings | None = None) -> Runtime:
-    """The runtime, or a clean exit that says what to set."""
+def load_runtime(settings: Settings | None = None, *, serving: bool = False) -> Runtime:
+    """The runtime, or a clean exit that says what to set; a server also needs the
+    issuer's key (R-SET-6), which other commands never use."""
     try:
-        return build_runtime(settings or Settings())
+        rt = build_runtime(settings or Settings())
+        if serving:
+            rt.card_key("")  # derives from the issuer's key, or refuses to without one
     except InsecureSecret as exc:
         err_console.print(f"[red]error:[/] {exc}")
         raise SystemExit(2) from exc
+    return rt

@@ -31,7 +31,7 @@ def serve(
         raise typer.Exit(2)
     if demo:
         os.environ["SSCARD_DEMO"] = "true"  # the app factory reads its settings from here
-    rt = load_runtime(Settings())
+    rt = load_runtime(Settings(), serving=True)
     if workers > 1 and rt.engine.dialect.name != "postgresql":
         # On SQLite a process hears only of its own commits at once (the list stream, the
         # inquiries' copy of the list): another process's loss report could wait seconds.

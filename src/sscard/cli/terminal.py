@@ -1,9 +1,12 @@
-"""`sscard terminal`: a pharmacy terminal's copy of the invalid list (R-INV-3)."""
+"""`sscard terminal`: a pharmacy terminal's copy of the invalid list (R-INV-3), and its
+offline charges made with a software card (R-SET-6)."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from collections.abc import Coroutine
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -11,13 +14,18 @@ import httpx2
 import typer
 
 from sscard.cli.common import configure_logging, console, err_console
+from sscard.clock import CHINA_STANDARD_TIME
 from sscard.terminal.agent import TerminalAgent
+from sscard.terminal.card import SoftwareCard, load_card, save_card
 from sscard.terminal.client import Change, ListClient, TerminalError
 from sscard.terminal.state import CorruptState, TerminalState, load_state
 
 T = TypeVar("T")
 
-app = typer.Typer(help="A terminal's copy of the invalid list: sync, watch, check.", no_args_is_help=True)
+app = typer.Typer(
+    help="A terminal's copy of the invalid list (sync, watch, check) and its offline charges (charge).",
+    no_args_is_help=True,
+)
 
 Server = Annotated[str, typer.Option(help="the center's base URL, e.g. http://127.0.0.1:8000")]
 ClientId = Annotated[str, typer.Option(help="the terminal's client id")]
@@ -65,6 +73,56 @@ def check(card_no: str, state: StateFile) -> None:
         return
     console.print(f"{card_no} is INVALID: {reason} (version {saved.version})")
     raise typer.Exit(1)
+
+
+CardFile = Annotated[
+    Path,
+    typer.Option("--card", help="the software card: a personalization record {card_no, card_key}; keeps its counter"),
+]
+
+
+@app.command("charge")
+def charge(
+    server: Server,
+    client_id: ClientId,
+    client_secret: ClientSecret,
+    card: CardFile,
+    amount: Annotated[int, typer.Option(min=1, help="in fen")],
+    category: Annotated[str, typer.Option(help="drug, treatment, examination, material, hospital_stay")] = "drug",
+    state: Annotated[Path | None, typer.Option("--state", help="the local list file, for its version")] = None,
+    pin_verified: Annotated[bool, typer.Option(help="whether the card verified the PIN")] = True,  # noqa: FBT002
+) -> None:
+    """Charge the card offline, as its chip signs it (R-SET-6), and upload the charge."""
+    chip = load_card(card)
+    saved = load_state(state) if state else None
+    version = saved.version if saved else 0
+    client = ListClient(server, client_id, client_secret)
+    transaction = _signed_charge(chip, client.client_id, amount, category, version, pin_verified=pin_verified)
+    save_card(card, chip)  # the chip's counter moved whether or not the upload arrives
+    result = _run(_upload(client, transaction))
+    code = f" ({result['code']})" if result.get("code") else ""
+    console.print(f"counter {chip.counter}, {transaction['local_id']}: {result['status']}{code}")
+    if result["status"] == "rejected":
+        raise typer.Exit(1)
+
+
+def _signed_charge(
+    chip: SoftwareCard, terminal_id: str, amount: int, category: str, version: int, *, pin_verified: bool
+) -> dict[str, object]:
+    occurred_at = datetime.now(CHINA_STANDARD_TIME).isoformat(timespec="seconds")
+    proof = chip.sign(
+        amount=amount, category=category, occurred_at=occurred_at, terminal_id=terminal_id, pin_verified=pin_verified
+    )
+    facts = {"card_no": chip.card_no, "amount": amount, "category": category, "occurred_at": occurred_at}
+    # A new charge each time: its own local ID (a retried upload would keep it).
+    local_id = f"{chip.card_no}-{chip.counter}-{secrets.token_hex(4)}"
+    return {"local_id": local_id, **facts, "list_version": version, **proof}
+
+
+async def _upload(client: ListClient, transaction: dict[str, object]) -> dict[str, object]:
+    async with client:
+        [result] = await client.upload_offline([transaction])
+        return result
 
 
 def _agent(server: str, client_id: str, client_secret: str, state: Path, scope: str | None) -> TerminalAgent:

@@ -42,6 +42,8 @@ class PolicyUpdate(Body):
     claim_grace_days: OptionalInt = None
     ecert_valid_seconds: OptionalInt = None
     card_valid_years: OptionalInt = None
+    offline_upload_hours: OptionalInt = None
+    second_review_fen: OptionalInt = None
 
 
 class FeesRead(Out):
@@ -66,6 +68,8 @@ class PolicyRead(Out):
     claim_grace_days: int
     ecert_valid_seconds: int
     card_valid_years: int
+    offline_upload_hours: int = Field(description="R-SET-6: an offline charge is uploaded within this many hours")
+    second_review_fen: int = Field(description="R-SEC-4: a claim paying more than this needs a second approver")
     sources: dict[str, str] = Field(description="for each field, the region whose value is in force")
 
 

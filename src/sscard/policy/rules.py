@@ -20,6 +20,8 @@ INT_BOUNDS: Mapping[str, tuple[int, int]] = {
     "claim_grace_days": (0, 3_650),
     "ecert_valid_seconds": (10, 3_600),
     "card_valid_years": (1, 50),
+    "offline_upload_hours": (1, 720),
+    "second_review_fen": (0, 10**12),
     **{f"fees.{reason}": (0, 1_000_000) for reason in FEE_REASONS},
 }
 FIELDS = ("hotline", *INT_BOUNDS)
@@ -42,6 +44,8 @@ NATIONAL_DEFAULTS: Mapping[str, Any] = {
     "claim_grace_days": 90,
     "ecert_valid_seconds": 60,
     "card_valid_years": 10,  # R-CARD-4
+    "offline_upload_hours": 72,  # R-SET-6
+    "second_review_fen": 500_000,  # R-SEC-4
     "fees.lost": 2_000,
     "fees.stolen": 2_000,
     "fees.damaged": 2_000,

@@ -42,6 +42,23 @@ class Settlement(Base):
     refunded: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class OfflineCounter(Base):
+    """R-SET-6: a transaction counter a card has used, and the charge that used it.
+
+    The unique constraint is the guard: each counter of a card signs one charge only.
+    """
+
+    __tablename__ = "offline_counters"
+    __table_args__ = (UniqueConstraint("card_id", "counter", name="uq_offline_counters_card_id_counter"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    card_id: Mapped[int] = mapped_column(ForeignKey("cards.id"))
+    counter: Mapped[int] = mapped_column(BigInteger)
+    settlement_id: Mapped[int] = mapped_column(ForeignKey("settlements.id"), unique=True)
+    # The card's signature of the charge: what shows the holder's card made it (R-LIA).
+    cryptogram: Mapped[str] = mapped_column(String(32))
+
+
 class Refund(Base):
     """Money given back on an approved settlement; never more than was charged."""
 

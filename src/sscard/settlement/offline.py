@@ -1,4 +1,9 @@
-"""Offline uploads: charges a terminal made without the center, judged by R-LIA."""
+"""Offline uploads: charges a terminal made without the center.
+
+Each is believed only on its card's proof (R-SET-6) and then judged by R-LIA: the
+cryptogram shows the holder's card made this very charge — amount, instant, terminal
+— so a terminal can neither invent a charge nor move one to before a loss report.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
+from sscard.cards.cryptogram import SignedCharge, is_genuine
 from sscard.cards.models import Card
 from sscard.errors import Declined
 from sscard.institutions.models import Institution
 from sscard.invalid_list.models import ListChange
 from sscard.invalid_list.rules import Op
 from sscard.invalid_list.service import current_version
+from sscard.invalid_list.sync import city_of
 from sscard.people.ledger import PostingKind
 from sscard.people.service import post
+from sscard.policy.regions import covers
 from sscard.settlement.events import CompensationGranted
-from sscard.settlement.models import Compensation, Settlement
-from sscard.settlement.rules import ListEntry, ListEvent, OfflineOutcome, allowed_category, liable_party, loss_at
+from sscard.settlement.models import Compensation, OfflineCounter, Settlement
+from sscard.settlement.rules import (
+    ListEntry,
+    ListEvent,
+    OfflineOutcome,
+    OfflineTerms,
+    allowed_category,
+    liable_party,
+    loss_at,
+    offline_refusal,
+)
 from sscard.settlement.service import SETTLEMENTS, _terminal
 from sscard.unit import Unit
 
@@ -30,6 +48,11 @@ class OfflineCharge:
     category: str
     occurred_at: datetime
     list_version: int
+    # R-SET-6: the card's proof; the instant exactly as sent, which is what it signed.
+    occurred_at_text: str = ""
+    counter: int | None = None
+    pin_verified: bool = False
+    cryptogram: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,12 +82,19 @@ def _judge_once(unit: Unit, charge: OfflineCharge) -> OfflineResult:
 def _judge(unit: Unit, charge: OfflineCharge) -> Settlement:
     record = _new_record(unit, charge)
     code, card = _refusal(unit, charge)
-    if card is None:
+    if card is not None:
+        record.person_id = card.person_id
+        code = _proof_refusal(unit, charge, card, record)
+    if card is None or code is not None:
         return _reject(unit, record, code)
-    record.person_id = card.person_id
-    loss = loss_at(_list_history(unit, card), charge.occurred_at)
+    return _accept(unit, record, card)
+
+
+def _accept(unit: Unit, record: Settlement, card: Card) -> Settlement:
+    """Move the money of a charge the card proved; R-LIA decides who bears it."""
+    loss = loss_at(_list_history(unit, card), record.occurred_at)
     try:
-        posting = post(unit, card.person_id, -charge.amount, PostingKind.SETTLEMENT, memo="offline")
+        posting = post(unit, card.person_id, -record.amount, PostingKind.SETTLEMENT, memo="offline")
     except Declined as decline:
         if loss is None:  # R-LIA-1: the holder's own charge needs the holder's money
             return _reject(unit, record, decline.code)
@@ -104,20 +134,82 @@ def _reject(unit: Unit, record: Settlement, code: str | None) -> Settlement:
 
 
 def _refusal(unit: Unit, charge: OfflineCharge) -> tuple[str | None, Card | None]:
+    """Refusals that need no proof: the institution, the category, the card and its region."""
     _, institution = _terminal(unit)
-    policy = unit.policy(institution.region_code)
     if not institution.designated:
         return "institution_not_designated", None
     if allowed_category(charge.category) is None:
         return "category_not_allowed", None
-    if charge.amount > policy.offline_floor_limit:
-        return "offline_limit_exceeded", None
-    if charge.list_version > current_version(unit.session):
-        return "invalid_list_version", None
-    if charge.occurred_at > unit.now + timedelta(minutes=5):
-        return "occurred_in_future", None
     card = unit.session.scalars(select(Card).where(Card.card_no == charge.card_no).with_for_update()).one_or_none()
-    return (None, card) if card is not None else ("card_unknown", None)
+    if card is None:
+        return "card_unknown", None
+    # R-SEC-1: a terminal follows its city's invalid list (R-INV-3), so it is believed
+    # only on that city's cards; another city's is refused as outside its region.
+    if not covers(city_of(institution.region_code), card.region_code):
+        return "out_of_region", None
+    return None, card
+
+
+def _proof_refusal(unit: Unit, charge: OfflineCharge, card: Card, record: Settlement) -> str | None:
+    """R-SET-6: the card's cryptogram, then its counter, then the terms of an offline charge."""
+    counter, proof = charge.counter, charge.cryptogram
+    if (
+        counter is None
+        or proof is None
+        or not is_genuine(unit.runtime.card_key(card.card_no), _signed(unit, charge), proof)
+    ):
+        return "cryptogram_invalid"
+    if not _spend_counter(unit, OfflineCounter(card_id=card.id, counter=counter, cryptogram=proof), record):
+        return "counter_reused"
+    return offline_refusal(
+        _terms(unit, card),
+        pin_verified=charge.pin_verified,
+        occurred_at=charge.occurred_at,
+        amount=charge.amount,
+        list_version=charge.list_version,
+    )
+
+
+def _signed(unit: Unit, charge: OfflineCharge) -> SignedCharge:
+    """What the card signed, if the upload tells the truth (R-SET-6)."""
+    return SignedCharge(
+        card_no=charge.card_no,
+        counter=charge.counter or 0,
+        amount=charge.amount,
+        category=charge.category,
+        occurred_at=charge.occurred_at_text,
+        terminal_id=unit.actor.subject,
+        pin_verified=charge.pin_verified,
+    )
+
+
+def _spend_counter(unit: Unit, used: OfflineCounter, record: Settlement) -> bool:
+    """Spend the card's counter on this charge; False when a charge already spent it.
+
+    The card row is locked, so uploads of one card queue here; the unique constraint
+    is the database's own guard. A genuine charge spends its counter even when it is
+    refused later on, as the chip spent it: the same proof never counts twice.
+    """
+    unit.session.flush()
+    used.settlement_id = record.id
+    try:
+        with unit.session.begin_nested():
+            unit.session.add(used)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _terms(unit: Unit, card: Card) -> OfflineTerms:
+    _, institution = _terminal(unit)
+    policy = unit.policy(institution.region_code)
+    return OfflineTerms(
+        now=unit.now,
+        card_issued_at=card.issued_at,
+        upload_window=timedelta(hours=policy.offline_upload_hours),
+        floor_limit=policy.offline_floor_limit,
+        newest_list_version=current_version(unit.session),
+    )
 
 
 def _list_history(unit: Unit, card: Card) -> list[ListEvent]:

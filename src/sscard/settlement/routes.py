@@ -9,7 +9,7 @@ from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
 from fastapi import APIRouter, Body, Depends, Header, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, TypeAdapter, ValidationError, model_validator
 from sqlalchemy import select
 
 from sscard.auth.roles import Principal, Role
@@ -159,13 +159,46 @@ def refund(
     )
 
 
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(AwareDatetime)
+
+
+def _an_instant(text: str) -> str:
+    try:
+        _INSTANT.validate_python(text)
+    except ValidationError as exc:
+        raise ValueError("an RFC 3339 instant with its offset") from exc
+    return text
+
+
+# Kept as sent: the card signed these very characters (R-SET-6).
+Instant = Annotated[str, Field(max_length=40, json_schema_extra={"format": "date-time"}), AfterValidator(_an_instant)]
+COUNTER_MAX = 2**32 - 1
+
+
 class OfflineTransaction(BodyModel):
+    """One offline charge with the card's proof of it (R-SET-6; API.md "The offline cryptogram")."""
+
     local_id: str = Field(min_length=1, max_length=64)
     card_no: str = Field(max_length=32)
     amount: PositiveFen
     category: str = Field(max_length=32)
-    occurred_at: AwareDatetime
-    list_version: int = Field(ge=0)
+    occurred_at: Instant
+    list_version: int = Field(ge=0, le=2**62)
+    counter: int | None = Field(
+        default=None, ge=0, le=COUNTER_MAX, description="the card's transaction counter; each is good once"
+    )
+    pin_verified: bool = Field(default=False, description="whether the card verified the holder's PIN")
+    cryptogram: str | None = Field(
+        default=None, max_length=64, description="32 lowercase hex digits: the card's MAC of this charge"
+    )
+
+    def charge(self) -> offline.OfflineCharge:
+        """The charge as the service judges it."""
+        return offline.OfflineCharge(
+            **self.model_dump(exclude={"occurred_at"}),
+            occurred_at=_INSTANT.validate_python(self.occurred_at),
+            occurred_at_text=self.occurred_at,
+        )
 
 
 class OfflineUpload(BodyModel):
@@ -174,10 +207,18 @@ class OfflineUpload(BodyModel):
 
 class OfflineResultRead(Out):
     local_id: str
-    status: str
+    status: str = Field(description="posted (the holder bore it, R-LIA-1), compensated (R-LIA-2) or rejected")
     settlement_id: int | None = None
     compensation_id: int | None = None
-    code: str | None = None
+    code: str | None = Field(
+        default=None,
+        description=(
+            "why a charge was rejected: R-SET-6's cryptogram_invalid, counter_reused, pin_required, "
+            "offline_time_invalid, offline_limit_exceeded; out_of_region for a card of another city than "
+            "the terminal's (R-SEC-1: a terminal follows its city's list); institution_not_designated, "
+            "category_not_allowed, card_unknown, invalid_list_version, insufficient_balance"
+        ),
+    )
 
 
 class OfflineResults(Out):
@@ -191,7 +232,7 @@ def upload_offline(
     """Charges made offline: posted, compensated (R-LIA-2) or rejected with a code."""
 
     def work() -> tuple[int, dict[str, Any]]:
-        charges = [offline.OfflineCharge(**t.model_dump()) for t in body.transactions]
+        charges = [t.charge() for t in body.transactions]
         results = [
             OfflineResultRead(
                 local_id=r.local_id,
@@ -220,7 +261,9 @@ class BalanceRead(Out):
 def balance_inquiry(
     card_no: str, body: PinBody, unit: Annotated[Unit, Depends(allow(Role.TERMINAL, Role.BANK))]
 ) -> BalanceRead:
-    """R-SET-4: the balance, against the card's PIN."""
+    """R-SET-4: the balance, against the card's PIN. R-SEC-1: a bank only for its own cards
+    in its region (403 forbidden / out_of_region, before the PIN is tried); a terminal only
+    of a designated institution (402 institution_not_designated)."""
     balance, held = service.balance_inquiry(unit, card_no, body.pin)
     return BalanceRead(balance=balance, held=held)
 

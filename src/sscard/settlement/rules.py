@@ -38,6 +38,43 @@ def certificate_valid_on(last_valid_day: date, today: date) -> bool:
     return today <= last_valid_day
 
 
+# R-SET-6: how far ahead of the center's clock a terminal's may run.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True, slots=True)
+class OfflineTerms:
+    """What an offline charge is judged against once its card's proof holds (R-SET-6)."""
+
+    now: datetime
+    card_issued_at: datetime
+    upload_window: timedelta
+    floor_limit: int
+    newest_list_version: int
+
+
+def offline_refusal(
+    terms: OfflineTerms, *, pin_verified: bool, occurred_at: datetime, amount: int, list_version: int
+) -> str | None:
+    """R-SET-6: why a genuine offline charge is refused, or None when it may move money."""
+    if not pin_verified:
+        return "pin_required"
+    if not offline_time_is_valid(terms, occurred_at):
+        return "offline_time_invalid"
+    if amount > terms.floor_limit:
+        return "offline_limit_exceeded"
+    if list_version > terms.newest_list_version:  # a version the center never published
+        return "invalid_list_version"
+    return None
+
+
+def offline_time_is_valid(terms: OfflineTerms, occurred_at: datetime) -> bool:
+    """R-SET-6: not ahead of now beyond the skew, not before the card was issued, and
+    within the upload window — so a charge cannot be dated to before a loss report at will."""
+    earliest = max(terms.card_issued_at, terms.now - terms.upload_window)
+    return earliest <= occurred_at <= terms.now + CLOCK_SKEW
+
+
 class Liable(StrEnum):
     INSTITUTION = "institution"
     FUND = "fund"

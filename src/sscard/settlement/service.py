@@ -9,6 +9,7 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 from sqlalchemy import select
 
+from sscard.auth.roles import Role
 from sscard.cards.models import Card
 from sscard.cards.service import verify_pin
 from sscard.cards.states import CardStatus
@@ -218,7 +219,10 @@ def _verify_pin_at_terminal(unit: Unit, card: Card, pin: str) -> None:
 
 
 def _usable_card(unit: Unit, card_no: str) -> Card:
-    card = unit.session.scalars(statements.CARD, {"card_no": card_no}).one_or_none()
+    return _usable(unit, unit.session.scalars(statements.CARD, {"card_no": card_no}).one_or_none(), card_no)
+
+
+def _usable(unit: Unit, card: Card | None, card_no: str) -> Card:
     if card is None or is_listed(unit.session, card_no):
         raise Declined("card_invalid", "the card is on the invalid list (R-SET-2)")
     if card.status != CardStatus.ACTIVE:
@@ -265,8 +269,13 @@ def refund(unit: Unit, settlement_id: int, amount: int | None) -> Refund:
 
 def balance_inquiry(unit: Unit, card_no: str, pin: str) -> tuple[int, int]:
     """R-SET-4: the balance and the held part, against the card's PIN."""
-    card = _usable_card(unit, card_no)
-    unit.actor.require_bank(card.bank)
+    if unit.actor.role is Role.TERMINAL and not _at_terminal(unit).designated:
+        # R-SEC-1: a terminal that may not settle may not try PINs or read balances either.
+        raise Declined("institution_not_designated", "only designated institutions check PINs and balances")
+    card = unit.session.scalars(statements.CARD, {"card_no": card_no}).one_or_none()
+    if card is not None:  # R-SEC-1: out of scope, neither the card's state nor its PIN is told
+        unit.actor.require_bank(card.bank, card.region_code)
+    card = _usable(unit, card, card_no)
     _verify_pin_at_terminal(unit, card, pin)
     account = account_of(unit, card.person_id)
     return account.balance, account.held

@@ -64,6 +64,7 @@ class ListClient:
         http: httpx2.AsyncClient | None = None,
     ) -> None:
         self.scope = scope
+        self.client_id = client_id
         self._credentials = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": client_secret}
         self._http = http or httpx2.AsyncClient()
         self._base = server.rstrip("/")
@@ -94,6 +95,12 @@ class ListClient:
     async def acknowledge(self, version: int) -> None:
         """Tell the center which version this terminal applied (R-INV-3)."""
         await self._call("POST", "/v1/terminals/me/sync", json={"version": version})
+
+    async def upload_offline(self, transactions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Send charges made offline (R-SET-6); each one's result: posted, compensated, or
+        rejected with its code."""
+        response = await self._call("POST", "/v1/settlements/offline", json={"transactions": transactions})
+        return list(response.json()["results"])
 
     async def stream(self, since: int) -> AsyncIterator[Change]:
         """Changes after `since` as they happen, until the server ends the stream."""
