@@ -2,7 +2,7 @@
 
 Lists random card numbers in the real format (a district of the built-in regions, a
 serial, the Luhn digit; 10 M with --full, 1 M otherwise) with random reasons in
-`sscard.terminal.lookup.InvalidList` and, for comparison, in a Python `set[str]`, and
+`sscard.invalid_list.lookup.InvalidList` and, for comparison, in a Python `set[str]`, and
 measures:
 
 - ns per lookup of a listed card (hit) and of a random unlisted one (miss), called as
@@ -27,8 +27,8 @@ import numpy as np
 
 from bench.figures import Figure
 from sscard.invalid_list.binary import REASONS, Keys, luhn_digits
+from sscard.invalid_list.lookup import InvalidList
 from sscard.policy.regions import BUILTIN_REGIONS, Level
-from sscard.terminal.lookup import InvalidList
 
 NAME = "B4"
 SEED = 20260302

@@ -20,7 +20,7 @@ import numpy as np
 from bench.b4_lookup import SEED, random_card_keys, random_reasons, texts
 from bench.figures import Figure
 from sscard.invalid_list import binary
-from sscard.terminal.lookup import InvalidList
+from sscard.invalid_list.lookup import InvalidList
 
 NAME = "B5"
 T = TypeVar("T")

@@ -8,6 +8,7 @@ neither is there the PostgreSQL runs skip, except under CI=true, where they fail
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,6 +40,8 @@ def make_settings(**overrides: object) -> Settings:
         "issuer_key": "test-issuer-key-" + "k" * 40,
         "password_hash_profile": "CHEAPEST",
         "database_url": "sqlite://",
+        # Files a runtime keeps (the SMS file among them) never land in the checkout.
+        "var_dir": Path(tempfile.mkdtemp(prefix="sscard-test-var-")),
     }
     return Settings(**(values | overrides))  # type: ignore[arg-type]
 

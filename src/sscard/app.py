@@ -32,6 +32,7 @@ from sscard.invalid_list.stream import router as stream_router
 from sscard.jobs import drain_outbox_forever, run_forever
 from sscard.loss.routes import router as loss_router
 from sscard.migrate import upgrade
+from sscard.notifications.routes import router as notifications_router
 from sscard.people.routes import router as people_router
 from sscard.policy.routes import router as policy_router
 from sscard.policy.service import sync_regions
@@ -111,6 +112,7 @@ def create_app(
         settlement_router,
         claims_router,
         banks_router,
+        notifications_router,
         institutions_router,
         audit_router,
         guide_router,

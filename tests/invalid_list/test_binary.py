@@ -23,9 +23,9 @@ from sscard.invalid_list.binary import (
     encode,
     luhn_digits,
 )
+from sscard.invalid_list.lookup import InvalidList
 from sscard.invalid_list.rules import ListReason
 from sscard.policy.regions import BUILTIN_REGIONS, Level
-from sscard.terminal.lookup import InvalidList
 
 DISTRICTS = [region.code for region in BUILTIN_REGIONS if region.level is Level.district]
 REASONS = [reason.value for reason in ListReason]

@@ -16,9 +16,9 @@ from sqlalchemy.engine import Connection
 from sscard.auth.roles import Role
 from sscard.cards.numbers import make_card_no
 from sscard.clock import FixedClock
+from sscard.invalid_list.lookup import InvalidList
 from sscard.invalid_list.mirror import ListMirror
 from sscard.runtime import Runtime, build_runtime
-from sscard.terminal.lookup import InvalidList
 from tests.conftest import START, make_settings, migrated_engine
 from tests.invalid_list.cards import lift, new_card, report_lost
 from tests.invalid_list.live import DELIVERY_SECONDS, LiveServer, live_server

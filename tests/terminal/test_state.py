@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sscard.cards.numbers import make_card_no
-from sscard.terminal.lookup import InvalidList
+from sscard.invalid_list.lookup import InvalidList
 from sscard.terminal.state import CorruptState, TerminalState, decode_state, encode_state, load_state, save_state
 
 CARDS = [make_card_no("110105", serial) for serial in (1, 2, 900_000_000)]

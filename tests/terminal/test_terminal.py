@@ -18,9 +18,9 @@ from typer.testing import CliRunner
 
 from sscard.cli.main import app
 from sscard.demo import DEMO_PASSWORD, DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET
+from sscard.invalid_list.lookup import InvalidList
 from sscard.terminal.agent import TerminalAgent
 from sscard.terminal.client import ListClient
-from sscard.terminal.lookup import InvalidList
 from sscard.terminal.state import TerminalState, save_state
 from tests.invalid_list.live import demo_server as running_demo
 

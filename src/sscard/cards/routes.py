@@ -45,6 +45,8 @@ def card_read(card: Card) -> CardRead:
         replacement_for=card.replacement_for,
         issued_at=card.issued_at,
         activated_at=card.activated_at,
+        valid_until=card.valid_until,
+        expired=card.expired_at is not None,
     )
 
 

@@ -27,6 +27,8 @@ class CardRead(Out):
     replacement_for: str | None = None
     issued_at: datetime
     activated_at: datetime | None = None
+    valid_until: date = Field(description="the last day the card is valid (R-CARD-4), China Standard Time")
+    expired: bool = Field(description="past its last valid day: on the invalid list as expired")
 
 
 class OpenReplacementRead(Out):

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 from prometheus_client import Gauge
@@ -35,7 +35,9 @@ from sscard.invalid_list.mirror import ListMirror
 from sscard.invalid_list.models import ListChange
 from sscard.invalid_list.service import NOTIFY_CHANNEL, PENDING_CHANGES, SnapshotRequired
 from sscard.policy.regions import NATIONAL, covers
-from sscard.runtime import Runtime
+
+if TYPE_CHECKING:
+    from sscard.runtime import Runtime
 
 log = logging.getLogger("sscard.invalid_list.broker")
 

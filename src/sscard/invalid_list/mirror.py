@@ -3,7 +3,7 @@
 Nearly every card asked about is not listed. The copy answers that from memory; a card
 the copy holds is read from the database, which has the details (since when, in which
 region) and the last word. The copy is the terminal's own lookup structure
-(`sscard.terminal.lookup.InvalidList`, about 13 bytes a card) over the national list,
+(`sscard.invalid_list.lookup.InvalidList`, about 13 bytes a card) over the national list,
 loaded when the broker starts and then kept current by it:
 
 - every change committed anywhere reaches the broker in version order (LISTEN/NOTIFY,
@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import select
 
 from sscard.db import transaction
+from sscard.invalid_list.lookup import InvalidList
 from sscard.invalid_list.models import InvalidCard
 from sscard.invalid_list.service import current_version
-from sscard.runtime import Runtime
-from sscard.terminal.lookup import InvalidList
+
+if TYPE_CHECKING:
+    from sscard.runtime import Runtime
 
 LOAD_BATCH = 50_000  # rows fetched at a time when the copy is loaded
 

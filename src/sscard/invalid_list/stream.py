@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
@@ -22,8 +22,10 @@ from sscard.http import runtime
 from sscard.invalid_list import service
 from sscard.invalid_list.broker import ListBroker, ListEvent, StreamUnavailable, Subscription, read_changes
 from sscard.invalid_list.routes import LIST_READERS, ChangeRead, ScopeParam, list_scope
-from sscard.runtime import Runtime
 from sscard.unit import Unit
+
+if TYPE_CHECKING:
+    from sscard.runtime import Runtime
 
 router = APIRouter(prefix="/v1", tags=["invalid list"])
 

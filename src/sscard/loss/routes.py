@@ -18,15 +18,18 @@ from sscard.guide.build import risk_warning
 from sscard.guide.catalog import Language
 from sscard.guide.language import negotiate
 from sscard.http import allow
-from sscard.loss import queue, replacement, rules, service
+from sscard.loss import cancellation, queue, replacement, rules, service
 from sscard.loss.certificate import render_pdf
 from sscard.loss.models import LossReport, Replacement
 from sscard.loss.schemas import (
+    CancellationCreate,
+    CancellationRead,
     Collected,
     Collection,
     LossReportCreate,
     LossReportList,
     LossReportRead,
+    PayoutRead,
     QueuedReplacementRead,
     ReplacementCreate,
     ReplacementQueuePage,
@@ -229,3 +232,19 @@ def bank_cancellation(
 ) -> ReplacementRead:
     """The old bank confirms the old card is cancelled (R-REP-6, across banks)."""
     return replacement_read(unit, replacement.record_bank_cancellation(unit, replacement_id))
+
+
+@router.post("/cards/{card_no}/cancellation")
+def cancel_card(
+    card_no: str, body: CancellationCreate, unit: Annotated[Unit, Depends(allow(Role.CLERK))]
+) -> CancellationRead:
+    """Cancel the card for good and pay its account out (R-CARD-5); 422 documents_missing."""
+    payee = cancellation.Payee(**body.payee.model_dump()) if body.payee else None
+    done = cancellation.cancel_card(unit, card_no, body.reason, tuple(body.documents), payee)
+    payout = PayoutRead(
+        amount=done.payout,
+        payee_name=done.payee.name,
+        payee_id_number=mask_id_number(done.payee.id_number),
+        payee_relation=done.payee.relation,
+    )
+    return CancellationRead(card=card_read(done.card), payout=payout)

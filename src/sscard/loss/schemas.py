@@ -8,6 +8,7 @@ from pydantic import Field
 
 from sscard.cards.schemas import CardRead
 from sscard.cards.states import CardStatus
+from sscard.loss.cancellation_rules import CancellationReason, PayeeRelation
 from sscard.loss.rules import Channel, Relation, ReplacementReason, ReportKind, Risk
 from sscard.schemas import Body, Out
 
@@ -102,3 +103,27 @@ class Collection(Body):
 class Collected(Out):
     new_card: CardRead
     old_card: CardRead
+
+
+class PayeeBody(Body):
+    name: str = Field(min_length=2, max_length=40)
+    id_number: str = Field(max_length=32)
+    relation: PayeeRelation
+
+
+class CancellationCreate(Body):
+    reason: CancellationReason
+    documents: list[str] = Field(default_factory=list, max_length=20)
+    payee: PayeeBody | None = Field(default=None, description="after a death: the heir who receives the balance")
+
+
+class PayoutRead(Out):
+    amount: int = Field(description="fen paid out: the whole balance, held money included (R-CARD-5)")
+    payee_name: str
+    payee_id_number: str = Field(description="masked")
+    payee_relation: PayeeRelation
+
+
+class CancellationRead(Out):
+    card: CardRead
+    payout: PayoutRead

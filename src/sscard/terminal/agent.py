@@ -18,8 +18,8 @@ from pathlib import Path
 
 import httpx2
 
+from sscard.invalid_list.lookup import InvalidList
 from sscard.terminal.client import PAGE_SIZE, Change, ListClient, ServerUnavailable, SnapshotRequired, TerminalError
-from sscard.terminal.lookup import InvalidList
 from sscard.terminal.state import CorruptState, TerminalState, load_state, save_state
 
 log = logging.getLogger("sscard.terminal")

@@ -26,7 +26,7 @@ from array import array
 from dataclasses import dataclass
 from pathlib import Path
 
-from sscard.terminal.lookup import InvalidList
+from sscard.invalid_list.lookup import InvalidList
 
 MAGIC = b"SSTL"
 FORMAT = 1

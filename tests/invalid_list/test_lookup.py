@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from sscard.cards.numbers import make_card_no
 from sscard.invalid_list.binary import decode, encode
+from sscard.invalid_list.lookup import InvalidList
 from sscard.invalid_list.rules import ListReason
-from sscard.terminal.lookup import InvalidList
 
 REASONS = [reason.value for reason in ListReason]
 # A small pool, so that changes keep landing on the same cards.
