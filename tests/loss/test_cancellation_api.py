@@ -53,7 +53,8 @@ def test_r_card_5_a_cancelled_card_is_final_listed_and_its_balance_paid_to_the_h
         "request",
     )
     notes = api.call("GET", f"/v1/persons/{person['person_id']}/notifications", api.clerk).json()["items"]
-    assert notes[0]["kind"] == "card_cancelled" and "123.45" in notes[0]["text"]
+    assert notes[0]["kind"] == "card_cancelled"
+    assert "123.45" in notes[0]["text"]
     assert cancel(api, card_no).json()["code"] == "card_not_cancellable"
 
 

@@ -57,4 +57,5 @@ def test_r_note_1_a_card_made_on_the_spot_is_announced_at_once(api: Api) -> None
     apply(api, card_no)
     latest = notes(api, person)[0]
     assert latest["kind"] == "replacement_ready"
-    assert latest["language"] == "en" and latest["text"].startswith("[sscard] Your new card")
+    assert latest["language"] == "en"
+    assert latest["text"].startswith("[sscard] Your new card")
