@@ -12,6 +12,7 @@ from sscard import demo as demo_data
 from sscard.app import prepare_database
 from sscard.cli.common import configure_logging, console, err_console, load_runtime, logging_config
 from sscard.cli.demo import print_logins
+from sscard.notifications.sms import FileSender
 from sscard.settings import Settings
 
 WORKER_HEALTHCHECK_SECONDS = 30
@@ -42,6 +43,8 @@ def serve(
     if demo:
         demo_data.load(rt)
         print_logins()
+    if isinstance(rt.sms, FileSender):
+        console.print(f"messages to holders (SMS, R-NOTE-1) are written to {rt.sms.path.resolve()}")
     rt.engine.dispose()
     base = f"http://{host}:{port}"
     console.print(f"sscard on [bold]{base}[/] — sign in at [bold]{base}/docs[/] (Authorize), API under {base}/v1")
