@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -165,3 +166,34 @@ def test_the_demo_clock_lets_a_provisional_report_expire(demo_server: str) -> No
     assert expired.status_code == 401  # sixteen days later the old token has long expired
     card = httpx2.get(f"{demo_server}/v1/cards/{card_no}", headers=sign_in("li.xiuying")).json()
     assert card["status"] == "active"
+
+
+def test_r_note_1_the_demos_messages_file_fills_as_a_loss_is_reported_and_the_new_card_is_ready(
+    demo_server: str, sqlite_env: Path
+) -> None:
+    def sign_in(username: str) -> dict[str, str]:
+        form = {"grant_type": "password", "username": username, "password": "sscard-demo"}
+        token = httpx2.post(f"{demo_server}/v1/auth/token", data=form).json()["access_token"]
+        return {"Authorization": f"Bearer {token}"}
+
+    clerk = sign_in("clerk.beijing")
+    card_no = httpx2.get(f"{demo_server}/v1/persons/1", headers=clerk).json()["cards"][0]["card_no"]
+    documents = ["resident_id_card", "employer_certificate"]
+    body = {"kind": "formal", "channel": "counter", "documents": documents}
+    assert httpx2.post(f"{demo_server}/v1/cards/{card_no}/loss-reports", headers=clerk, json=body).status_code == 201
+    body = {"reason": "lost", "documents": ["resident_id_card", "photo"]}
+    applied = httpx2.post(f"{demo_server}/v1/cards/{card_no}/replacements", headers=clerk, json=body)
+    assert applied.status_code == 201, applied.text
+    moved = httpx2.post(f"{demo_server}/v1/demo/clock", headers=sign_in("admin"), json={"days": 30})
+    assert moved.json()["jobs"]["announce_ready_replacements"] == 1
+    messages = sqlite_env / "var" / "messages.jsonl"
+    deadline = time.monotonic() + 10
+    while (
+        time.monotonic() < deadline and len(lines := messages.read_text().splitlines() if messages.exists() else []) < 2
+    ):
+        time.sleep(0.1)
+    texts = [json.loads(line)["text"] for line in lines]
+    assert len(texts) == 2
+    assert "挂失" in texts[0]
+    assert "已制作完成" in texts[1]
+    assert all(card_no not in text for text in texts)
