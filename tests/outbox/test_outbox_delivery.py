@@ -9,6 +9,7 @@ by its key; two workers draining at once deliver each message once.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -19,6 +20,7 @@ import pytest
 from sscard.banks.models import BankEvent
 from sscard.clock import china_date
 from sscard.events import event_from_payload
+from sscard.jobs import _wait_and_drain
 from sscard.notifications.models import Notification
 from sscard.notifications.service import tell
 from sscard.notifications.sms import FileSender
@@ -235,3 +237,14 @@ def test_r_note_1_two_workers_draining_at_once_deliver_every_message_exactly_onc
     assert gateway.sends_per_key() == dict.fromkeys(keys, 1)
     assert all(r.done_at is not None and r.attempts == 1 for r in outbox_rows(via_gateway, "sms"))
     assert {n.state for n in notifications_of(via_gateway)} == {"sent"}
+
+
+def test_outbox_a_commit_that_queued_messages_wakes_the_drainer_at_once(committed: Runtime) -> None:
+    _, card_no = holder_with_card(committed)
+    drain(committed)
+    committed.outbox_wakeup.clear()
+    in_unit(committed, CLERK, lambda unit: report_lost(unit, card_no))
+    started = time.monotonic()
+    assert _wait_and_drain(committed, 2.0) == 2  # not after the 2 s poll: the commit woke it
+    assert time.monotonic() - started < 1.5
+    assert len(file_sender(committed).messages()) == 1
