@@ -3,9 +3,9 @@
 The bank_events table is the banks' outbox: an event is written in the transaction of
 the change it reports. An outbox message wakes the pusher for that bank, which sends
 every event the bank has not acknowledged, oldest first, one at a time, and moves the
-bank's cursor after each 2xx. Two workers never push one bank at once (its endpoint row
-is locked for the push); a failure stops the push there, so nothing overtakes an event
-the bank has not taken.
+bank's cursor after each 2xx. Two workers never push one bank at once: the endpoint row
+is locked while an event is sent, and the next one is read under a new lock. A failure
+stops the push there, so nothing overtakes an event the bank has not taken.
 """
 
 from __future__ import annotations
@@ -63,35 +63,40 @@ def deliver(rt: Runtime, delivered: Delivered) -> None:
 def push_bank(rt: Runtime, bank: str) -> int:
     """Send the bank's unacknowledged events in order; how many it took."""
     sent = 0
-    while True:
-        with transaction(rt.sessions) as session:
-            endpoint = session.scalars(
-                select(BankEndpoint).where(BankEndpoint.bank == bank).with_for_update(skip_locked=True)
-            ).one_or_none()
-            if endpoint is None:
-                # None registered (the bank polls), or another worker is pushing it now.
-                return sent if session.get(BankEndpoint, bank) is None else _busy()
-            pending = session.scalars(
-                select(BankEvent)
-                .where(BankEvent.bank == bank, BankEvent.id > endpoint.pushed_through)
-                .order_by(BankEvent.id)
-                .limit(100)
-            ).all()
-            if not pending:
-                return sent
-            for event in pending:
-                try:
-                    _post(rt, endpoint, event)
-                except PushPending as exc:
-                    endpoint.failures, endpoint.last_error = endpoint.failures + 1, str(exc)[:500]
-                    session.commit()  # keep the failure count; the outbox retries after its backoff
-                    raise
-                endpoint.pushed_through, endpoint.failures, endpoint.last_error = event.id, 0, None
-                session.commit()  # the bank took it: never send it again
-                sent += 1
+    while _push_next(rt, bank):
+        sent += 1
+    return sent
 
 
-def _busy() -> int:
+def _push_next(rt: Runtime, bank: str) -> bool:
+    # One transaction per event: its commit releases the endpoint's lock, so the next
+    # event is read under a fresh lock, after whatever another worker pushed meanwhile.
+    with transaction(rt.sessions) as session:
+        endpoint = session.scalars(
+            select(BankEndpoint).where(BankEndpoint.bank == bank).with_for_update(skip_locked=True)
+        ).one_or_none()
+        if endpoint is None:
+            # None registered (the bank polls), or another worker is pushing it now.
+            return False if session.get(BankEndpoint, bank) is None else _busy()
+        event = session.scalars(
+            select(BankEvent)
+            .where(BankEvent.bank == bank, BankEvent.id > endpoint.pushed_through)
+            .order_by(BankEvent.id)
+            .limit(1)
+        ).first()
+        if event is None:
+            return False
+        try:
+            _post(rt, endpoint, event)
+        except PushPending as exc:
+            endpoint.failures, endpoint.last_error = endpoint.failures + 1, str(exc)[:500]
+            session.commit()  # keep the failure count; the outbox retries after its backoff
+            raise
+        endpoint.pushed_through, endpoint.failures, endpoint.last_error = event.id, 0, None
+        return True  # committed on leaving: the bank took it, never send it again
+
+
+def _busy() -> bool:
     raise PushPending("another worker is pushing this bank's events")
 
 

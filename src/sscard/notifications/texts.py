@@ -5,6 +5,7 @@ Card and ID numbers never appear whole: a card is named by its last four digits.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 
@@ -22,6 +23,10 @@ class Kind(StrEnum):
     CLAIM_REJECTED = "claim_rejected"
     COMPENSATED = "compensated"
 
+
+# A card number (16 digits) or an ID number (15 or 18 characters, the last maybe X) a
+# clerk's free text quotes (a claim's reason, a payee): masked to its last four.
+WHOLE_NUMBER = re.compile(r"\d{12,}[\dXx]")
 
 SIGNATURE = {Language.ZH_CN: "【社保卡】", Language.EN: "[sscard] "}
 
@@ -67,5 +72,11 @@ def language_of(tag: str | None) -> Language:
 
 
 def render(kind: Kind, language: Language, **values: str) -> str:
-    """The message text, signed, in the holder's language."""
-    return SIGNATURE[language] + TEXTS[language][kind].format(**values)
+    """The message text, signed, in the holder's language, no number given whole."""
+    masked = {name: mask_numbers(value) for name, value in values.items()}
+    return SIGNATURE[language] + TEXTS[language][kind].format(**masked)
+
+
+def mask_numbers(text: str) -> str:
+    """Free text with every card or ID number in it masked but for its last four."""
+    return WHOLE_NUMBER.sub(lambda number: "*" * (len(number[0]) - 4) + number[0][-4:], text)
