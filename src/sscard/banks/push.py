@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx2
 from sqlalchemy import select
 
 from sscard.banks.models import BankEndpoint, BankEvent
+from sscard.banks.schemas import bank_event_read
 from sscard.banks.service import BankEventRecorded
 from sscard.db import transaction
 
@@ -43,15 +43,8 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def event_body(event: BankEvent) -> bytes:
-    """An event as the bank receives it: the same fields as GET /v1/bank-events."""
-    data: dict[str, Any] = {
-        "event_id": event.id,
-        "kind": event.kind,
-        "card_no": event.card_no,
-        "at": event.at.isoformat(),
-        "detail": event.detail,
-    }
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    """An event as the bank receives it: the JSON of an item of GET /v1/bank-events."""
+    return bank_event_read(event).model_dump_json().encode()
 
 
 def deliver(rt: Runtime, delivered: Delivered) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from sscard.auth.roles import Role
 from sscard.banks import service
 from sscard.banks.models import BankEndpoint
-from sscard.banks.schemas import BankEventPage, BankEventRead, EndpointRead, EndpointSet
+from sscard.banks.schemas import BankEventPage, EndpointRead, EndpointSet, bank_event_read
 from sscard.errors import Forbidden
 from sscard.http import allow
 from sscard.unit import Unit
@@ -27,7 +27,7 @@ def read_bank_events(
     if unit.actor.bank is None:
         raise Forbidden("this login is not a bank's")
     rows = service.events_for(unit, unit.actor.bank, since, limit)
-    items = [BankEventRead(event_id=e.id, kind=e.kind, card_no=e.card_no, at=e.at, detail=e.detail) for e in rows]
+    items = [bank_event_read(e) for e in rows]
     return BankEventPage(items=items, next_since=items[-1].event_id if items else since)
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
+from sscard.banks.models import BankEvent
 from sscard.schemas import Body, Out
 
 
@@ -15,6 +16,11 @@ class BankEventRead(Out):
     card_no: str
     at: datetime
     detail: dict[str, object]
+
+
+def bank_event_read(event: BankEvent) -> BankEventRead:
+    """An event as a bank reads it, polled or pushed: the same bytes either way."""
+    return BankEventRead(event_id=event.id, kind=event.kind, card_no=event.card_no, at=event.at, detail=event.detail)
 
 
 class BankEventPage(Out):
