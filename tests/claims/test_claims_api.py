@@ -255,3 +255,15 @@ def test_scans_are_typed_by_their_bytes_and_kept_from_other_persons(api: Api, cl
         data={"document": "invoice"},
     )
     assert huge.status_code == 413
+
+
+def test_r_note_1_the_holder_is_told_of_the_decision(api: Api, clock: FixedClock) -> None:
+    person = collected_replacement(api, clock)
+    approved = file_claim(api, person)
+    assert decide(api, approved["claim_id"], decision="approve", approved_amount=12_800).status_code == 200
+    rejected = file_claim(api, person, invoice="INV-0002")
+    assert decide(api, rejected["claim_id"], decision="reject", reason="发票与病历不符").status_code == 200
+    notes = api.call("GET", f"/v1/persons/{person['person_id']}/notifications", api.clerk).json()["items"]
+    assert [n["kind"] for n in notes[:2]] == ["claim_rejected", "claim_approved"]
+    assert "发票与病历不符" in notes[0]["text"]
+    assert "128.00" in notes[1]["text"]

@@ -202,6 +202,9 @@ def test_r_lia_2_after_the_report_an_uncovered_charge_costs_the_holder_nothing(a
     assert result["compensation_id"] is not None
     assert balance(api, person) == 300
     assert [c["amount"] for c in compensations(api, person)] == [5_000]
+    notes = api.call("GET", f"/v1/persons/{person['person_id']}/notifications", api.clerk).json()["items"]
+    assert notes[0]["kind"] == "compensated"  # R-NOTE-1
+    assert "50.00" in notes[0]["text"]
 
 
 def test_r_lia_2_a_charge_while_reported_lost_is_compensated_even_after_the_lift(api: Api, clock: FixedClock) -> None:
