@@ -15,10 +15,13 @@ from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 from prometheus_client import Counter, Histogram
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sscard.auth.access import Grant, still_granted
 from sscard.auth.roles import Principal, Role
+from sscard.auth.users import current_generation
 from sscard.context import request_id_var
 from sscard.db import transaction
 from sscard.errors import Forbidden, ServiceError, Unauthenticated, problem_body
@@ -90,12 +93,19 @@ def _observe(scope: Scope, status: int, seconds: float) -> None:
     log.info("%s %s %s %.1fms", method, template, status, seconds * 1000)
 
 
-def problem(status: int, code: str, title: str, detail: str, extra: Mapping[str, Any] | None = None) -> JSONResponse:
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    extra: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     """An application/problem+json response with a stable code; `extra` members may
     add to the standard ones but never replace them."""
     body = problem_body(status, code, title, detail, dict(extra or {})) | {"request_id": request_id_var.get()}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    sent = dict(headers or {}) | ({"WWW-Authenticate": "Bearer"} if status == 401 else {})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=sent)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -103,7 +113,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.title, exc.detail, exc.extra)
+        return problem(exc.status, exc.code, exc.title, exc.detail, exc.extra, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -147,7 +157,22 @@ async def principal(request: Request, token: Annotated[str | None, Depends(_bear
     if not token:
         raise Unauthenticated("a bearer token is required")
     rt = runtime(request)
-    return rt.tokens.verify(token, rt.clock.now())
+    caller, grant = rt.tokens.check(token, rt.clock.now())
+    if grant is None:  # a terminal: no login to check
+        return caller
+    # R-SEC-2, warm: one comparison; the full check only when a second has passed.
+    if grant.trusted_until <= rt.tokens.grants.monotonic():
+        await run_in_threadpool(_read_grant, rt, caller.subject, grant)
+    if not still_granted(caller.generation, grant.generation):
+        raise Unauthenticated("this login was changed or disabled since the token was issued; sign in again")
+    return caller
+
+
+def _read_grant(rt: Runtime, login: str, grant: Grant) -> None:
+    # R-SEC-2: at most once a second per login and process, on a worker thread.
+    epoch = grant.epoch
+    with rt.read_sessions() as db:
+        rt.tokens.grants.remember(grant, current_generation(db, login), epoch)
 
 
 ANONYMOUS = Principal(subject="anonymous", role=Role.CARDHOLDER, region="000000")
@@ -200,6 +225,11 @@ def _authorized(request: Request, db: Session, caller: Principal, roles: tuple[R
 
 async def anonymous(request: Request, db: ReadSession) -> Unit:
     """A unit for routes anyone may call."""
+    return unit_for(request, db, ANONYMOUS)
+
+
+async def anonymous_writer(request: Request, db: WriteSession) -> Unit:
+    """A unit that may write, for routes anyone may call (sign-in counts failures)."""
     return unit_for(request, db, ANONYMOUS)
 
 

@@ -19,6 +19,7 @@ FIELDS = {
     "temp_certificate_valid_days",
     "claim_grace_days",
     "ecert_valid_seconds",
+    "signin_max_failures",
 }
 
 

@@ -41,6 +41,7 @@ class PolicyUpdate(Body):
     temp_certificate_valid_days: OptionalInt = None
     claim_grace_days: OptionalInt = None
     ecert_valid_seconds: OptionalInt = None
+    signin_max_failures: OptionalInt = None
 
 
 class FeesRead(Out):
@@ -64,6 +65,7 @@ class PolicyRead(Out):
     temp_certificate_valid_days: int
     claim_grace_days: int
     ecert_valid_seconds: int
+    signin_max_failures: int
     sources: dict[str, str] = Field(description="for each field, the region whose value is in force")
 
 

@@ -19,6 +19,7 @@ INT_BOUNDS: Mapping[str, tuple[int, int]] = {
     "temp_certificate_valid_days": (1, 365),
     "claim_grace_days": (0, 3_650),
     "ecert_valid_seconds": (10, 3_600),
+    "signin_max_failures": (1, 100),
     **{f"fees.{reason}": (0, 1_000_000) for reason in FEE_REASONS},
 }
 FIELDS = ("hotline", *INT_BOUNDS)
@@ -40,6 +41,7 @@ NATIONAL_DEFAULTS: Mapping[str, Any] = {
     "temp_certificate_valid_days": 60,
     "claim_grace_days": 90,
     "ecert_valid_seconds": 60,
+    "signin_max_failures": 5,  # R-SEC-3
     "fees.lost": 2_000,
     "fees.stolen": 2_000,
     "fees.damaged": 2_000,
