@@ -11,6 +11,7 @@ from pydantic import Field, StrictBool
 from sscard.auth import service, users
 from sscard.auth.models import User
 from sscard.auth.roles import Role
+from sscard.contract import problem_responses
 from sscard.http import allow, anonymous_writer
 from sscard.schemas import Body, Out, RegionCode
 from sscard.unit import Unit
@@ -79,7 +80,7 @@ def user_read(user: User) -> UserRead:
     )
 
 
-@router.post("/auth/token")
+@router.post("/auth/token", responses=problem_responses(401, 429))
 def token(
     request: Request,
     unit: Annotated[Unit, Depends(anonymous_writer)],
