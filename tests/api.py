@@ -2,18 +2,48 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx2 import Response
+from sqlalchemy import select
 
+from sscard.auth.models import User
 from sscard.auth.roles import Principal, Role
+from sscard.db import transaction
 from sscard.runtime import Runtime
 from sscard.terminal.card import SoftwareCard
 from tests import factories
 
 DEMO_PIN = "246810"
+
+
+def token_for(rt: Runtime, principal: Principal) -> str:
+    """A token for the principal; a login of that name is made first if there is none,
+    since every token but a terminal's stands only while its login does (R-SEC-2)."""
+    if principal.role is not Role.TERMINAL and principal.generation is None:
+        principal = dataclasses.replace(principal, generation=login_generation(rt, principal))
+    return rt.tokens.issue(principal, rt.clock.now())
+
+
+def login_generation(rt: Runtime, principal: Principal) -> int:
+    """The generation of the principal's login, made (role and region as given) if missing."""
+    with transaction(rt.sessions) as session:
+        user = session.scalars(select(User).where(User.username == principal.subject)).one_or_none()
+        if user is None:
+            user = User(
+                username=principal.subject,
+                password_hash="!",  # matches no password: tests sign in by token
+                role=principal.role.value,
+                region_code=principal.region,
+                created_at=rt.clock.now(),
+                created_by="tests",
+            )
+            session.add(user)
+            session.flush()
+        return user.generation
 
 
 class Api:
@@ -28,12 +58,11 @@ class Api:
 
     def headers(self, role: Role, region: str = "000000", **extra: Any) -> dict[str, str]:
         """Authorization headers for a principal of that role and scope."""
-        token = self.rt.tokens.issue(factories.principal(role, region, **extra), self.rt.clock.now())
-        return {"Authorization": f"Bearer {token}"}
+        return self.as_principal(factories.principal(role, region, **extra))
 
     def as_principal(self, principal: Principal) -> dict[str, str]:
         """Authorization headers for a given principal."""
-        return {"Authorization": f"Bearer {self.rt.tokens.issue(principal, self.rt.clock.now())}"}
+        return {"Authorization": f"Bearer {token_for(self.rt, principal)}"}
 
     @property
     def admin(self) -> dict[str, str]:

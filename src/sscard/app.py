@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import SecretStr
 from sqlalchemy import text
+from starlette.datastructures import Address
 
 from sscard import __version__
 from sscard.audit.routes import router as audit_router
@@ -20,10 +24,13 @@ from sscard.auth.service import ensure_admin
 from sscard.banks.routes import router as banks_router
 from sscard.cards.routes import router as cards_router
 from sscard.claims.routes import router as claims_router
+from sscard.contract import InputGuard, declare_problems
 from sscard.db import transaction
 from sscard.demo_routes import router as demo_router
+from sscard.docs import install_docs
+from sscard.errors import Forbidden, Unauthenticated
 from sscard.guide.routes import router as guide_router
-from sscard.http import RequestMiddleware, install_error_handlers, runtime
+from sscard.http import RequestMiddleware, install_error_handlers, refusal_response, runtime
 from sscard.institutions.routes import router as institutions_router
 from sscard.invalid_list.broker import ListBroker
 from sscard.invalid_list.mirror import ListMirror
@@ -42,6 +49,7 @@ from sscard.settlement.routes import router as settlement_router
 from sscard.workers import settle_worker
 
 log = logging.getLogger("sscard")
+LOOPBACK = frozenset({"127.0.0.1", "::1"})
 
 DESCRIPTION = """Social security / medical insurance cards: people and accounts, cards,
 loss reporting, replacement, the invalid list and settlement. Money is integer fen."""
@@ -97,9 +105,12 @@ def create_app(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    app = FastAPI(title="sscard", version=__version__, description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="sscard", version=__version__, description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
+    )
     app.state.runtime = rt
-    app.add_middleware(RequestMiddleware)
+    app.add_middleware(InputGuard, max_body=rt.settings.max_body_bytes, answer=refusal_response)
+    app.add_middleware(RequestMiddleware)  # outermost: the guard's refusals carry the request ID
     install_error_handlers(app)
     routers = (
         auth_router,
@@ -124,7 +135,21 @@ def create_app(
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
     app.add_api_route("/livez", livez, methods=["GET"], tags=["ops"])
     app.add_api_route("/metrics", metrics, methods=["GET"], tags=["ops"], include_in_schema=False)
+    install_docs(app)
+    declare_errors(app)
     return app
+
+
+def declare_errors(app: FastAPI) -> None:
+    """/openapi.json with every operation's errors as really sent (sscard.contract)."""
+    document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = declare_problems(document())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def healthz(request: Request) -> JSONResponse:
@@ -143,6 +168,18 @@ async def livez() -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def metrics() -> Response:
-    """Prometheus text exposition."""
+def metrics(request: Request) -> Response:
+    """Prometheus text exposition, for the metrics token's bearer (SSCARD_METRICS_TOKEN);
+    without that setting, for callers on this machine only."""
+    expected = runtime(request).settings.metrics_token
+    if not may_read_metrics(expected, request.headers.get("authorization"), request.client):
+        raise Unauthenticated("the metrics token is required") if expected else Forbidden("metrics are read locally")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+def may_read_metrics(expected: SecretStr | None, authorization: str | None, client: Address | None) -> bool:
+    """The metrics token's bearer, or with no token set a loopback caller."""
+    if expected is None:
+        return client is not None and client.host in LOOPBACK
+    scheme, _, given = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.encode(), expected.get_secret_value().encode())

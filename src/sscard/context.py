@@ -6,6 +6,8 @@ import logging
 from contextvars import ContextVar
 
 request_id_var: ContextVar[str | None] = ContextVar("sscard_request_id", default=None)
+# The request's Accept-Language, for the language of a problem's `detail`.
+language_var: ContextVar[str | None] = ContextVar("sscard_language", default=None)
 
 
 class RequestIdFilter(logging.Filter):

@@ -14,6 +14,8 @@ class ServiceError(Exception):
     # A refusal that must still leave a trace (a wrong PIN counts toward the lock)
     # sets this, and the unit of work commits before the refusal is answered.
     keep_changes: bool = False
+    # Response headers that belong to the refusal (Retry-After on a 429).
+    headers: dict[str, str] | None = None
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)

@@ -14,12 +14,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import OAuth2PasswordBearer
 from prometheus_client import Counter, Histogram
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from sscard import problem_texts
+from sscard.auth.access import Grant, still_granted
 from sscard.auth.roles import Principal, Role
-from sscard.context import request_id_var
+from sscard.auth.users import current_generation
+from sscard.context import language_var, request_id_var
 from sscard.db import transaction
 from sscard.errors import Forbidden, ServiceError, Unauthenticated, problem_body
 from sscard.runtime import Runtime
@@ -40,8 +45,14 @@ LATENCY = Histogram(
 )
 
 
+MAX_PATH_LENGTH = 4096
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
+_NO_STORE = (b"cache-control", b"no-store")
+
+
 class RequestMiddleware:
-    """Gives every request an ID (echoed in the response) and counts it in /metrics.
+    """Gives every request an ID (echoed in the response, an error's included), counts
+    it in /metrics, and adds the headers every response carries (issue 11).
 
     Plain ASGI rather than BaseHTTPMiddleware, so streamed responses pass untouched.
     """
@@ -53,31 +64,61 @@ class RequestMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _request_id(scope)
-        token = request_id_var.set(request_id)
-        started, status = time.perf_counter(), 500
+        request_id, language = _request_id_and_language(scope)
+        tokens = request_id_var.set(request_id), language_var.set(language)
+        started, status = time.perf_counter(), 0
+        private = scope["path"].startswith("/v1/")
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((REQUEST_ID_HEADER.lower().encode(), request_id.encode()))
+                message["headers"] = _with_headers(list(message.get("headers", [])), request_id, private=private)
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self._answer(scope, receive, send_with_id, lambda: status)
         finally:
-            _observe(scope, status, time.perf_counter() - started)
-            request_id_var.reset(token)
+            _observe(scope, status or 500, time.perf_counter() - started)
+            request_id_var.reset(tokens[0])
+            language_var.reset(tokens[1])
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, status: Callable[[], int]) -> None:
+        # Here, not in an exception handler: Starlette runs a handler for Exception
+        # outside every middleware, where the request ID is gone.
+        try:
+            if len(scope["path"]) > MAX_PATH_LENGTH:
+                await problem(414, "uri_too_long", "URI too long", f"a path has at most {MAX_PATH_LENGTH} characters")(
+                    scope, receive, send
+                )
+                return
+            await self.app(scope, receive, send)
+        except Exception as exc:
+            log.exception("unhandled error", exc_info=exc)
+            if status():
+                raise
+            await problem(500, "internal_error", "Internal error", "an unexpected error occurred")(scope, receive, send)
 
 
-def _request_id(scope: Scope) -> str:
+def _with_headers(headers: list[tuple[bytes, bytes]], request_id: str, *, private: bool) -> list[tuple[bytes, bytes]]:
+    headers += [(REQUEST_ID_HEADER.lower().encode(), request_id.encode()), _NOSNIFF]
+    # Tokens and personal data must not be kept by a browser or proxy; a route that
+    # wants caching (the guide, the list snapshot's ETag) says so itself.
+    if private and not any(name == b"cache-control" for name, _ in headers):
+        headers.append(_NO_STORE)
+    return headers
+
+
+def _request_id_and_language(scope: Scope) -> tuple[str, str | None]:
+    request_id, language = None, None
     for name, value in scope["headers"]:
         if name == b"x-request-id":
             candidate: str = value.decode("latin-1")
             if _INCOMING_REQUEST_ID.match(candidate):
-                return candidate
-    return uuid.uuid4().hex
+                request_id = candidate
+        elif name == b"accept-language":
+            language = value.decode("latin-1")
+    return request_id or uuid.uuid4().hex, language
 
 
 def _observe(scope: Scope, status: int, seconds: float) -> None:
@@ -90,12 +131,20 @@ def _observe(scope: Scope, status: int, seconds: float) -> None:
     log.info("%s %s %s %.1fms", method, template, status, seconds * 1000)
 
 
-def problem(status: int, code: str, title: str, detail: str, extra: Mapping[str, Any] | None = None) -> JSONResponse:
+def problem(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    extra: Mapping[str, Any] | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> JSONResponse:
     """An application/problem+json response with a stable code; `extra` members may
     add to the standard ones but never replace them."""
+    detail = problem_texts.detail(code, detail, language_var.get())
     body = problem_body(status, code, title, detail, dict(extra or {})) | {"request_id": request_id_var.get()}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    sent = dict(headers or {}) | ({"WWW-Authenticate": "Bearer"} if status == 401 else {})
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=sent)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -103,7 +152,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(ServiceError)
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
-        return problem(exc.status, exc.code, exc.title, exc.detail, exc.extra)
+        return problem(exc.status, exc.code, exc.title, exc.detail, exc.extra, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -114,15 +163,31 @@ def install_error_handlers(app: FastAPI) -> None:
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "invalid_request", "Invalid request", detail, {"errors": errors})
 
+    @app.exception_handler(DataError)
+    async def _does_not_fit(_: Request, exc: DataError) -> JSONResponse:
+        # A value the checks let through that a column cannot hold (a 64-bit number
+        # into a 32-bit key): the input's fault, not the service's.
+        log.warning("a value did not fit its column: %s", exc.orig)
+        return problem(422, "invalid_request", "Invalid request", "a value does not fit its field")
+
     @app.exception_handler(HTTPException)
     async def _http(_: Request, exc: HTTPException) -> JSONResponse:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = HTTP_CODES.get(exc.status_code, "http_error")
         return problem(exc.status_code, code, str(exc.detail), str(exc.detail))
 
-    @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.error("unhandled error", exc_info=exc)
-        return problem(500, "internal_error", "Internal error", "an unexpected error occurred")
+
+HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def refusal_response(refusal: ServiceError) -> JSONResponse:
+    """The problem+json answer to a refusal raised outside a route (contract.RouteGuard)."""
+    return problem(refusal.status, refusal.code, refusal.title, refusal.detail, refusal.extra, refusal.headers)
 
 
 def runtime(request: Request) -> Runtime:
@@ -147,7 +212,22 @@ async def principal(request: Request, token: Annotated[str | None, Depends(_bear
     if not token:
         raise Unauthenticated("a bearer token is required")
     rt = runtime(request)
-    return rt.tokens.verify(token, rt.clock.now())
+    caller, grant = rt.tokens.check(token, rt.clock.now())
+    if grant is None:  # a terminal: no login to check
+        return caller
+    # R-SEC-2, warm: one comparison; the full check only when a second has passed.
+    if grant.trusted_until <= rt.tokens.grants.monotonic():
+        await run_in_threadpool(_read_grant, rt, caller.subject, grant)
+    if not still_granted(caller.generation, grant.generation):
+        raise Unauthenticated("this login was changed or disabled since the token was issued; sign in again")
+    return caller
+
+
+def _read_grant(rt: Runtime, login: str, grant: Grant) -> None:
+    # R-SEC-2: at most once a second per login and process, on a worker thread.
+    epoch = grant.epoch
+    with rt.read_sessions() as db:
+        rt.tokens.grants.remember(grant, current_generation(db, login), epoch)
 
 
 ANONYMOUS = Principal(subject="anonymous", role=Role.CARDHOLDER, region="000000")
@@ -200,6 +280,11 @@ def _authorized(request: Request, db: Session, caller: Principal, roles: tuple[R
 
 async def anonymous(request: Request, db: ReadSession) -> Unit:
     """A unit for routes anyone may call."""
+    return unit_for(request, db, ANONYMOUS)
+
+
+async def anonymous_writer(request: Request, db: WriteSession) -> Unit:
+    """A unit that may write, for routes anyone may call (sign-in counts failures)."""
     return unit_for(request, db, ANONYMOUS)
 
 

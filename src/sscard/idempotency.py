@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from sscard.errors import Conflict, ServiceError
+from sscard.context import request_id_var
+from sscard.errors import Conflict, Invalid, ServiceError
 from sscard.settlement.models import IdempotencyRecord
 from sscard.unit import Unit
 
@@ -43,8 +44,10 @@ def once(
     """
     if key is None:
         return work()
-    if not 0 < len(key) <= MAX_KEY_LENGTH:
-        raise Conflict("idempotency_mismatch", f"an Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters")
+    if not (key.strip() and len(key) <= MAX_KEY_LENGTH):
+        raise Invalid(
+            "invalid_request", f"an Idempotency-Key has 1 to {MAX_KEY_LENGTH} characters", field="Idempotency-Key"
+        )
     digest, owner = request_hash(payload), unit.actor.subject
     _replay_if_seen(unit, owner, key, digest)
     try:
@@ -93,8 +96,9 @@ def respond(unit: Unit, key: str | None, payload: Any, work: Callable[[], tuple[
     try:
         status, body = once(unit, key, payload, work)
     except Replay as replay:
-        media = "application/problem+json" if replay.status >= 400 else "application/json"
-        return JSONResponse(
-            replay.body, status_code=replay.status, media_type=media, headers={"Idempotent-Replayed": "true"}
-        )
+        refused = replay.status >= 400
+        media = "application/problem+json" if refused else "application/json"
+        # A replayed refusal names this request, as every problem does (the header too).
+        body = replay.body | {"request_id": request_id_var.get()} if refused else replay.body
+        return JSONResponse(body, status_code=replay.status, media_type=media, headers={"Idempotent-Replayed": "true"})
     return JSONResponse(body, status_code=status)

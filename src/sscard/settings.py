@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # Argon2 parameters: the library's RFC 9106 low-memory profile unless a test asks
     # for the cheapest one (hashing cost is not what the tests are about).
     password_hash_profile: str = "RFC_9106_LOW_MEMORY"  # noqa: S105 (a profile name)
+    # The largest JSON or form body a route reads (413 payload_too_large past it); scans
+    # have their own limit.
+    # The bearer token /metrics asks for; unset, /metrics answers only on the loopback.
+    metrics_token: SecretStr | None = None
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
 
     @cached_property
     def resolved_database_url(self) -> str:

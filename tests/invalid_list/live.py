@@ -23,6 +23,7 @@ from sscard.auth.roles import Role
 from sscard.invalid_list.broker import ListBroker
 from sscard.runtime import Runtime
 from tests import factories
+from tests.api import token_for
 from tests.cli.test_cli import free_port, wait_until_healthy
 
 STREAM = "/v1/invalid-list/stream"
@@ -45,7 +46,7 @@ class LiveServer:
 
     def headers(self, role: Role, region: str = "000000", **extra: Any) -> dict[str, str]:
         """Authorization for a principal of that role and region."""
-        token = self.rt.tokens.issue(factories.principal(role, region, **extra), self.rt.clock.now())
+        token = token_for(self.rt, factories.principal(role, region, **extra))
         return {"Authorization": f"Bearer {token}"}
 
 

@@ -21,6 +21,7 @@ FIELDS = {
     "ecert_valid_seconds",
     "offline_upload_hours",
     "second_review_fen",
+    "signin_max_failures",
 }
 
 

@@ -34,6 +34,8 @@ class Principal:
     person_id: int | None = None
     bank: str | None = None
     institution_id: int | None = None
+    # The login's generation when the token was issued (R-SEC-2); None for a terminal.
+    generation: int | None = None
 
     @property
     def is_staff(self) -> bool:

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from sscard.auth import signin_counts, throttle
 from sscard.auth.models import User
 from sscard.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
 from sscard.auth.roles import Principal, Role
@@ -26,6 +27,7 @@ USERNAME_PATTERN = re.compile(r"\A[a-z0-9][a-z0-9_.-]{2,63}\Z")
 
 class InvalidCredentials(ServiceError):
     status, code, title = 401, "invalid_credentials", "Invalid credentials"
+    keep_changes = True  # the failure counts toward the sign-in throttle (R-SEC-3)
 
 
 class UnsupportedGrant(ServiceError):
@@ -93,20 +95,38 @@ def _insert_user(session: Session, user: User) -> None:
         raise Conflict("user_exists", "that username, or a login for that person, already exists") from exc
 
 
-def sign_in(unit: Unit, username: str, password: str) -> Principal:
-    """The principal for a username and password; 401 invalid_credentials."""
+def sign_in(unit: Unit, username: str, password: str, address: str = "unknown") -> Principal:
+    """The principal for a username and password; 401 invalid_credentials, 429
+    signin_throttled while the login or the address is locked (R-SEC-3)."""
+    keys = (throttle.login_key(username), throttle.address_key(address))
+    signin_counts.refuse_if_locked(unit, keys)
     user = unit.session.scalars(select(User).where(User.username == username)).one_or_none()
-    if not unit.runtime.passwords.verify(user.password_hash if user else None, password) or user is None:
+    right = unit.runtime.passwords.verify(user.password_hash if user else None, password)
+    # A disabled login (R-SEC-2) is answered like a wrong password: which logins exist is not told.
+    if user is None or not right or user.disabled:
+        _count_failure(unit, user, keys)
         raise InvalidCredentials("the username or password is incorrect")
+    signin_counts.forget_failures(unit, keys[0])
     return Principal(
-        subject=user.username, role=Role(user.role), region=user.region_code, person_id=user.person_id, bank=user.bank
+        subject=user.username,
+        role=Role(user.role),
+        region=user.region_code,
+        person_id=user.person_id,
+        bank=user.bank,
+        generation=user.generation,
     )
 
 
-def issue_token(unit: Unit, grant_type: str, form: dict[str, str | None]) -> str:
+def _count_failure(unit: Unit, user: User | None, keys: tuple[str, str]) -> None:
+    max_failures = unit.policy(user.region_code if user else NATIONAL).signin_max_failures
+    signin_counts.count_failure(unit, keys[0], max_failures)
+    signin_counts.count_failure(unit, keys[1], throttle.ADDRESS_MAX_FAILURES)
+
+
+def issue_token(unit: Unit, grant_type: str, form: dict[str, str | None], address: str = "unknown") -> str:
     """POST /v1/auth/token: password grant for people, client credentials for terminals."""
     if grant_type == "password":
-        principal = sign_in(unit, form.get("username") or "", form.get("password") or "")
+        principal = sign_in(unit, form.get("username") or "", form.get("password") or "", address)
     elif grant_type == "client_credentials":
         terminal = authenticate_terminal(unit.session, form.get("client_id") or "", form.get("client_secret") or "")
         if terminal is None:

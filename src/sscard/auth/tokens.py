@@ -9,6 +9,7 @@ from typing import Any
 
 import jwt
 
+from sscard.auth.access import Grant, Grants
 from sscard.auth.roles import Principal, Role
 from sscard.errors import Unauthenticated
 
@@ -23,7 +24,8 @@ class TokenSigner:
     def __init__(self, secret: bytes, ttl: timedelta) -> None:
         self._key = hmac.new(secret, b"sscard/token-key/v1", hashlib.sha256).digest()
         self.ttl = ttl
-        self._verified: dict[str, tuple[Principal, float]] = {}
+        self._verified: dict[str, tuple[Principal, float, Grant | None]] = {}
+        self.grants = Grants()
 
     def issue(self, principal: Principal, now: datetime) -> str:
         """A token that stands for the principal until now + ttl."""
@@ -35,24 +37,40 @@ class TokenSigner:
             "iat": now,
             "exp": now + self.ttl,
         }
-        optional = {"pid": principal.person_id, "bank": principal.bank, "iid": principal.institution_id}
+        optional = {
+            "pid": principal.person_id,
+            "bank": principal.bank,
+            "iid": principal.institution_id,
+            "gen": principal.generation,
+        }
         claims.update({claim: value for claim, value in optional.items() if value is not None})
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def verify(self, token: str, now: datetime) -> Principal:
         """The principal of a valid token; raises Unauthenticated."""
+        return self.check(token, now)[0]
+
+    def check(self, token: str, now: datetime) -> tuple[Principal, Grant | None]:
+        """The principal of a valid token and the grant of its login (R-SEC-2; None for a
+        terminal, which has no login); raises Unauthenticated."""
         # A terminal sends the same token with every request for its whole life: its
         # signature is checked once, and only its expiry on each later use.
         verified = self._verified.get(token)
         if verified is None:
-            verified = self._decode(token)
-            if len(self._verified) >= VERIFIED_TOKENS:
-                self._verified.clear()  # tokens live minutes: a full cache is mostly expired
-            self._verified[token] = verified
-        principal, expires = verified
+            verified = self._remember(token)
+        principal, expires, grant = verified
         if expires <= now.timestamp():
             raise Unauthenticated("the token has expired")
-        return principal
+        return principal, grant
+
+    def _remember(self, token: str) -> tuple[Principal, float, Grant | None]:
+        principal, expires = self._decode(token)
+        if len(self._verified) >= VERIFIED_TOKENS:
+            self._verified.clear()  # tokens live minutes: a full cache is mostly expired
+            self.grants.clear()
+        grant = None if principal.role is Role.TERMINAL else self.grants.of(principal.subject)
+        verified = self._verified[token] = (principal, expires, grant)
+        return verified
 
     def _decode(self, token: str) -> tuple[Principal, float]:
         try:
@@ -73,6 +91,7 @@ class TokenSigner:
                 person_id=claims.get("pid"),
                 bank=claims.get("bank"),
                 institution_id=claims.get("iid"),
+                generation=claims.get("gen"),
             )
             return principal, float(claims["exp"])
         except (jwt.InvalidTokenError, ValueError, TypeError, KeyError) as exc:

@@ -67,8 +67,9 @@ def _write_once(root: Path, digest: str, data: bytes) -> None:
     target = root / digest[:2] / digest
     if target.exists():
         return
-    target.parent.mkdir(parents=True, exist_ok=True)
-    # Written beside the target and renamed, so a reader never sees half a file.
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    # Written beside the target and renamed, so a reader never sees half a file; mkstemp
+    # makes it 0600, readable by the service alone.
     handle, temporary = tempfile.mkstemp(dir=target.parent)
     with os.fdopen(handle, "wb") as out:
         out.write(data)

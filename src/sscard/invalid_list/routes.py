@@ -11,6 +11,7 @@ from pydantic import Field, StrictInt
 
 from sscard.auth.roles import STAFF, Principal, Role
 from sscard.cards.numbers import is_card_no
+from sscard.contract import problem_responses
 from sscard.errors import Invalid, NotFound
 from sscard.http import allow, permit, runtime
 from sscard.invalid_list import binary, service, sync
@@ -26,7 +27,7 @@ from sscard.schemas import Body as BodyModel
 from sscard.schemas import Out
 from sscard.unit import Unit
 
-router = APIRouter(prefix="/v1", tags=["invalid list"])
+router = APIRouter(prefix="/v1", tags=["invalid list"], responses=problem_responses(410))
 
 LIST_READERS = allow(Role.TERMINAL, Role.BANK, read_only=True)
 INQUIRERS = permit(Role.TERMINAL, Role.BANK, *STAFF)

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from sscard.cards.schemas import CardRead
 from sscard.people.schemes import Scheme
-from sscard.schemas import Body, Fen, Out, PositiveFen, RegionCode
+from sscard.schemas import Body, FenRead, Out, PositiveFen, RegionCode
 
 
 class PersonCreate(Body):
@@ -31,8 +31,8 @@ class PersonRead(Out):
     unit_name: str | None
     phone: str | None
     language: str
-    balance: Fen
-    held: Fen = Field(description="part of the balance waiting for its move to a replacement card (R-REP-6)")
+    balance: FenRead
+    held: FenRead = Field(description="part of the balance waiting for its move to a replacement card (R-REP-6)")
     created_at: datetime
     cards: list[CardRead] = Field(default_factory=list)
 
@@ -43,7 +43,7 @@ class DepositCreate(Body):
 
 
 class BalanceRead(Out):
-    balance: Fen
+    balance: FenRead
 
 
 class PostingRead(Out):
@@ -52,7 +52,7 @@ class PostingRead(Out):
     kind: str
     ref: str | None
     memo: str | None
-    balance_after: Fen
+    balance_after: FenRead
 
 
 class PostingPage(Out):

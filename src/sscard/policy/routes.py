@@ -44,6 +44,7 @@ class PolicyUpdate(Body):
     card_valid_years: OptionalInt = None
     offline_upload_hours: OptionalInt = None
     second_review_fen: OptionalInt = None
+    signin_max_failures: OptionalInt = None
 
 
 class FeesRead(Out):
@@ -70,6 +71,7 @@ class PolicyRead(Out):
     card_valid_years: int
     offline_upload_hours: int = Field(description="R-SET-6: an offline charge is uploaded within this many hours")
     second_review_fen: int = Field(description="R-SEC-4: a claim paying more than this needs a second approver")
+    signin_max_failures: int
     sources: dict[str, str] = Field(description="for each field, the region whose value is in force")
 
 

@@ -22,6 +22,7 @@ INT_BOUNDS: Mapping[str, tuple[int, int]] = {
     "card_valid_years": (1, 50),
     "offline_upload_hours": (1, 720),
     "second_review_fen": (0, 10**12),
+    "signin_max_failures": (1, 100),
     **{f"fees.{reason}": (0, 1_000_000) for reason in FEE_REASONS},
 }
 FIELDS = ("hotline", *INT_BOUNDS)
@@ -46,6 +47,7 @@ NATIONAL_DEFAULTS: Mapping[str, Any] = {
     "card_valid_years": 10,  # R-CARD-4
     "offline_upload_hours": 72,  # R-SET-6
     "second_review_fen": 500_000,  # R-SEC-4
+    "signin_max_failures": 5,  # R-SEC-3
     "fees.lost": 2_000,
     "fees.stolen": 2_000,
     "fees.damaged": 2_000,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sscard.auth.roles import Principal, Role
 from sscard.cards.routes import STAFF_OR_SELF
 from sscard.cards.schemas import Empty
+from sscard.contract import problem_responses
 from sscard.db import transaction
 from sscard.http import allow, permit, runtime, unit_for
 from sscard.idempotency import respond
@@ -25,7 +26,7 @@ from sscard.settlement import ecert, offline, service
 from sscard.settlement.models import Compensation
 from sscard.unit import Unit
 
-router = APIRouter(prefix="/v1", tags=["settlement"])
+router = APIRouter(prefix="/v1", tags=["settlement"], responses=problem_responses(402))
 TERMINAL = allow(Role.TERMINAL)
 # The online settlement opens its own unit of work in one thread hop (see settle).
 SETTLING_TERMINAL = permit(Role.TERMINAL)
