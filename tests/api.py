@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from httpx2 import Response
+from pydantic import SecretStr
 from sqlalchemy import select
 
 from sscard.auth.models import User
@@ -18,6 +19,7 @@ from sscard.terminal.card import SoftwareCard
 from tests import factories
 
 DEMO_PIN = "246810"
+METRICS_TOKEN = "metrics-" + "m" * 32
 
 
 def token_for(rt: Runtime, principal: Principal) -> str:
@@ -71,6 +73,11 @@ class Api:
     @property
     def clerk(self) -> dict[str, str]:
         return self.headers(Role.CLERK)
+
+    def metrics(self) -> Response:
+        """GET /metrics with the metrics token (set on the runtime for the test)."""
+        self.rt.settings.metrics_token = SecretStr(METRICS_TOKEN)
+        return self.client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
 
     def call(self, method: str, path: str, who: dict[str, str] | None = None, **kwargs: Any) -> Response:
         """Any request, as `who`."""

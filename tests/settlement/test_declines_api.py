@@ -372,7 +372,7 @@ def test_an_offline_upload_with_a_used_key_replays_or_is_a_mismatch(api: Api, cl
 
 
 def sample(api: Api, name: str, **labels: str) -> float:
-    response = api.call("GET", "/metrics")
+    response = api.metrics()
     assert response.status_code == 200
     for family in text_string_to_metric_families(response.text):
         for point in family.samples:
