@@ -4,6 +4,7 @@ SHELL := bash
 UV_VERSION := 0.13.9
 VENV := .venv
 UV := $(VENV)/bin/uv
+PORT ?= 8000
 
 .PHONY: help install run test lint migrations-check ci clean bench bench-full
 
@@ -17,8 +18,8 @@ $(UV):
 install: $(UV) ## install the locked dependencies into .venv
 	$(UV) sync --frozen --quiet
 
-run: install ## serve the product on SQLite with demo data at http://127.0.0.1:8000
-	$(VENV)/bin/sscard serve --demo
+run: install ## serve the product on SQLite with demo data at http://127.0.0.1:8000 (PORT=8001 for another port)
+	$(VENV)/bin/sscard serve --demo --port $(PORT)
 
 test: install ## run every test (PostgreSQL ones too, when PostgreSQL is installed)
 	$(VENV)/bin/pytest

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sscard.auth.roles import Principal, Role
+from sscard.clock import token_time
 from sscard.context import request_id_var
 from sscard.db import transaction
 from sscard.errors import Forbidden, ServiceError, Unauthenticated, problem_body
@@ -147,7 +148,7 @@ async def principal(request: Request, token: Annotated[str | None, Depends(_bear
     if not token:
         raise Unauthenticated("a bearer token is required")
     rt = runtime(request)
-    return rt.tokens.verify(token, rt.clock.now())
+    return rt.tokens.verify(token, token_time(rt.clock))
 
 
 ANONYMOUS = Principal(subject="anonymous", role=Role.CARDHOLDER, region="000000")
