@@ -25,8 +25,8 @@ test: install ## run every test (PostgreSQL ones too, when PostgreSQL is install
 	$(VENV)/bin/pytest
 
 lint: install ## ruff, formatting and mypy (strict)
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench docs/examples
+	$(VENV)/bin/ruff format --check src tests bench docs/examples
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy tests
 

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import httpx2
 
 BASE = os.environ.get("SSCARD_URL", "http://127.0.0.1:8000")
-SECRET = "icbc-push-secret-for-the-demo"
+SECRET = "icbc-push-secret-for-the-demo"  # noqa: S105 (a demo secret)
 received: "queue.Queue[dict[str, object]]" = queue.Queue()
 
 
@@ -24,7 +24,7 @@ def verify(header: str, body: bytes, secret: str, tolerance: int = 300) -> bool:
 
 
 class BankEndpoint(BaseHTTPRequestHandler):
-    def do_POST(self) -> None:  # noqa: N802 (the standard library's name)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         if not verify(self.headers["Sscard-Signature"], body, SECRET):
             self.send_response(401)

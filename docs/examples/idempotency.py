@@ -12,8 +12,13 @@ def bearer(form: dict[str, str]) -> dict[str, str]:
     return {"Authorization": "Bearer " + httpx2.post(f"{BASE}/v1/auth/token", data=form).json()["access_token"]}
 
 
-terminal = bearer({"grant_type": "client_credentials", "client_id": "trm_demo_pharmacy",
-                   "client_secret": "demo-terminal-secret-not-for-production"})
+terminal = bearer(
+    {
+        "grant_type": "client_credentials",
+        "client_id": "trm_demo_pharmacy",
+        "client_secret": "demo-terminal-secret-not-for-production",
+    }
+)
 clerk = bearer({"grant_type": "password", "username": "clerk.beijing", "password": "sscard-demo"})
 card_no = httpx2.get(f"{BASE}/v1/persons/1", headers=clerk).json()["cards"][0]["card_no"]
 

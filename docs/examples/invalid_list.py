@@ -26,7 +26,7 @@ def decode(data: bytes) -> tuple[int, str, dict[str, str]]:
     """The compact snapshot: header, then a zlib body of delta varints and reason bytes."""
     magic, fmt, version, scope, count = struct.unpack_from(">4sBQ6sI", data)
     assert (magic, fmt) == (b"SSIL", 1)
-    body = zlib.decompress(data[struct.calcsize(">4sBQ6sI"):])
+    body = zlib.decompress(data[struct.calcsize(">4sBQ6sI") :])
     payload, shift, pos, payloads = 0, 0, 0, []
     while len(payloads) < count:  # LEB128: 7 bits a byte, low bits first, high bit = more
         byte = body[pos]
@@ -36,16 +36,21 @@ def decode(data: bytes) -> tuple[int, str, dict[str, str]]:
         if byte < 0x80:
             payloads.append(payload + (payloads[-1] if payloads else 0))
             payload, shift = 0, 0
-    reasons = body[pos:pos + count]
+    reasons = body[pos : pos + count]
     cards = {}
-    for value, reason in zip(payloads, reasons):
+    for value, reason in zip(payloads, reasons, strict=True):
         first15 = f"{value:015d}"
         cards[first15 + luhn_digit(first15)] = REASONS[reason]
     return version, scope.decode(), cards
 
 
-terminal = bearer({"grant_type": "client_credentials", "client_id": "trm_demo_pharmacy",
-                   "client_secret": "demo-terminal-secret-not-for-production"})
+terminal = bearer(
+    {
+        "grant_type": "client_credentials",
+        "client_id": "trm_demo_pharmacy",
+        "client_secret": "demo-terminal-secret-not-for-production",
+    }
+)
 binary = {"Accept": "application/vnd.sscard.invalid-list.v1"}
 version, scope, cards = decode(httpx2.get(f"{BASE}/v1/invalid-list/snapshot", headers=terminal | binary).content)
 print(f"snapshot of {scope} at version {version}: {len(cards)} invalid cards")

@@ -7,8 +7,11 @@ import httpx2
 BASE = os.environ.get("SSCARD_URL", "http://127.0.0.1:8000")
 
 # A terminal: OAuth2 client credentials (the demo pharmacy's terminal).
-form = {"grant_type": "client_credentials", "client_id": "trm_demo_pharmacy",
-        "client_secret": "demo-terminal-secret-not-for-production"}
+form = {
+    "grant_type": "client_credentials",
+    "client_id": "trm_demo_pharmacy",
+    "client_secret": "demo-terminal-secret-not-for-production",
+}
 token = httpx2.post(f"{BASE}/v1/auth/token", data=form).json()
 print(token["token_type"], "token, valid for", token["expires_in"], "s")
 
