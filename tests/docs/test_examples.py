@@ -75,3 +75,15 @@ def test_the_readme_links_into_the_docs_and_never_outside_the_clone() -> None:
     assert all((root / link).is_file() for link in links), links
     assert "make run" in readme
     assert "make test" in readme
+
+
+def test_the_offices_page_names_every_rule_the_code_cites() -> None:
+    root = EXAMPLES.parents[1]
+    cited = {
+        rule
+        for path in (root / "src" / "sscard").rglob("*.py")
+        for rule in re.findall(r"\bR-[A-Z]+-\d+\b", path.read_text(encoding="utf-8"))
+    }
+    page = (root / "docs" / "office" / "rules.md").read_text()
+    listed = set(re.findall(r"^\| (R-[A-Z]+-\d+) \|", page, flags=re.MULTILINE))
+    assert cited - listed == set()
