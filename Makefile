@@ -4,8 +4,9 @@ SHELL := bash
 UV_VERSION := 0.13.9
 VENV := .venv
 UV := $(VENV)/bin/uv
+PORT ?= 8000
 
-.PHONY: help install run test lint migrations-check ci clean bench bench-full
+.PHONY: help install run test lint migrations-check ci clean bench bench-full docs docs-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -17,15 +18,15 @@ $(UV):
 install: $(UV) ## install the locked dependencies into .venv
 	$(UV) sync --frozen --quiet
 
-run: install ## serve the product on SQLite with demo data at http://127.0.0.1:8000
-	$(VENV)/bin/sscard serve --demo
+run: install ## serve the product on SQLite with demo data at http://127.0.0.1:8000 (PORT=8001 for another port)
+	$(VENV)/bin/sscard serve --demo --port $(PORT)
 
 test: install ## run every test (PostgreSQL ones too, when PostgreSQL is installed)
 	$(VENV)/bin/pytest
 
 lint: install ## ruff, formatting and mypy (strict)
-	$(VENV)/bin/ruff check src tests bench
-	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/ruff check src tests bench docs/examples
+	$(VENV)/bin/ruff format --check src tests bench docs/examples
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy tests
 
@@ -34,7 +35,13 @@ migrations-check: install ## `alembic check`: the migrations match the models
 	export SSCARD_DATABASE_URL="sqlite:///$$dir/check.db" && \
 	$(VENV)/bin/alembic upgrade head && $(VENV)/bin/alembic check
 
-ci: lint migrations-check test ## what .ci/run runs after installing PostgreSQL
+docs: install ## serve the documentation site at http://127.0.0.1:8001 while you edit docs/
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --dev-addr 127.0.0.1:$(or $(DOCS_PORT),8001)
+
+docs-check: install ## build the documentation site, refusing any warning (a broken link or include)
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir "$$dir"
+
+ci: lint migrations-check docs-check test ## what .ci/run runs after installing PostgreSQL
 
 clean: ## remove the virtualenv, caches and the demo database
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

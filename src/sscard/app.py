@@ -24,6 +24,8 @@ from sscard.auth.service import ensure_admin
 from sscard.banks.routes import router as banks_router
 from sscard.cards.routes import router as cards_router
 from sscard.claims.routes import router as claims_router
+from sscard.codes import openapi as codes_openapi
+from sscard.codes.routes import router as codes_router
 from sscard.contract import InputGuard, declare_problems
 from sscard.db import transaction
 from sscard.demo_routes import router as demo_router
@@ -127,6 +129,7 @@ def create_app(
         institutions_router,
         audit_router,
         guide_router,
+        codes_router,
     )
     for router in routers:
         app.include_router(router)
@@ -136,6 +139,7 @@ def create_app(
     app.add_api_route("/livez", livez, methods=["GET"], tags=["ops"])
     app.add_api_route("/metrics", metrics, methods=["GET"], tags=["ops"], include_in_schema=False)
     install_docs(app)
+    codes_openapi.install(app)
     declare_errors(app)
     return app
 

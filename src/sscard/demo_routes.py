@@ -28,11 +28,18 @@ class ClockRead(Out):
     now: datetime
     offset_seconds: int
     jobs: dict[str, int]
+    tokens: str = Field(
+        default="still valid: access tokens expire by the real time, not the demo clock",
+        description="what moving the clock did to the tokens already handed out (nothing)",
+    )
 
 
 @router.post("/clock")
 def advance_clock(body: ClockAdvance, unit: Annotated[Unit, Depends(allow(Role.ADMIN))]) -> ClockRead:
-    """Move the demo server's clock forward and run the jobs that became due."""
+    """Move the demo server's clock forward and run the jobs that became due.
+
+    Tokens already handed out keep working: their expiry follows the real time, not the
+    moved clock, so nobody has to sign in again."""
     clock = unit.runtime.clock
     if not unit.runtime.settings.demo or not isinstance(clock, OffsetClock):
         raise NotFound("the clock moves only on a demo server")

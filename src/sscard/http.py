@@ -24,6 +24,7 @@ from sscard import problem_texts
 from sscard.auth.access import Grant, still_granted
 from sscard.auth.roles import Principal, Role
 from sscard.auth.users import current_generation
+from sscard.clock import token_time
 from sscard.context import language_var, request_id_var
 from sscard.db import transaction
 from sscard.errors import Forbidden, ServiceError, Unauthenticated, problem_body
@@ -212,7 +213,7 @@ async def principal(request: Request, token: Annotated[str | None, Depends(_bear
     if not token:
         raise Unauthenticated("a bearer token is required")
     rt = runtime(request)
-    caller, grant = rt.tokens.check(token, rt.clock.now())
+    caller, grant = rt.tokens.check(token, token_time(rt.clock))
     if grant is None:  # a terminal: no login to check
         return caller
     # R-SEC-2, warm: one comparison; the full check only when a second has passed.

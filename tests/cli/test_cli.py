@@ -162,10 +162,10 @@ def test_the_demo_clock_lets_a_provisional_report_expire(demo_server: str) -> No
     moved = httpx2.post(f"{demo_server}/v1/demo/clock", headers=sign_in("admin"), json={"days": 16})
     assert moved.status_code == 200, moved.text
     assert moved.json()["jobs"]["release_expired_provisional"] == 1
-    expired = httpx2.get(f"{demo_server}/v1/cards/{card_no}", headers=holder)
-    assert expired.status_code == 401  # sixteen days later the old token has long expired
-    card = httpx2.get(f"{demo_server}/v1/cards/{card_no}", headers=sign_in("li.xiuying")).json()
-    assert card["status"] == "active"
+    # Tokens expire by the real time, not the demo's: the holder is still signed in.
+    card = httpx2.get(f"{demo_server}/v1/cards/{card_no}", headers=holder)
+    assert card.status_code == 200, card.text
+    assert card.json()["status"] == "active"
 
 
 def test_r_note_1_the_demos_messages_file_fills_as_a_loss_is_reported_and_the_new_card_is_ready(

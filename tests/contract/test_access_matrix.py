@@ -43,6 +43,7 @@ DECISIONS: dict[str, frozenset[Role | None]] = {
     "GET /v1/claims/{claim_id}/scans/{sha256}": frozenset({A, C, H}),
     "GET /v1/compensations": STAFF | {H},
     "GET /v1/guide": ANYONE,
+    "GET /v1/documents": ANYONE,
     "GET /v1/invalid-list/changes": frozenset({B, T}),
     "GET /v1/invalid-list/inquiry": frozenset({A, C, OP, B, T, U}),
     "GET /v1/invalid-list/snapshot": frozenset({B, T}),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from datetime import datetime
 from typing import Annotated
+from urllib.parse import unquote_plus
 
-from fastapi import APIRouter, Depends, Form, Path, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Form, Header, Path, Query, Request, Response, status
 from pydantic import Field, StrictBool
 
 from sscard.auth import service, users
@@ -89,12 +92,30 @@ def token(
     password: Annotated[str | None, Form()] = None,
     client_id: Annotated[str | None, Form()] = None,
     client_secret: Annotated[str | None, Form()] = None,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> TokenRead:
-    """OAuth2 token: `password` for staff and cardholders, `client_credentials` for terminals."""
+    """OAuth2 token: `password` for staff and cardholders, `client_credentials` for
+    terminals (client_id and client_secret in the form, or as HTTP Basic, RFC 6749 §2.3.1)."""
+    if client_id is None and authorization:
+        client_id, client_secret = basic_credentials(authorization)
     form = {"username": username, "password": password, "client_id": client_id, "client_secret": client_secret}
     address = request.client.host if request.client else "unknown"
     access_token = service.issue_token(unit, grant_type, form, address)
     return TokenRead(access_token=access_token, expires_in=int(unit.runtime.tokens.ttl.total_seconds()))
+
+
+def basic_credentials(authorization: str) -> tuple[str | None, str | None]:
+    """The client id and secret of an `Authorization: Basic` header (form-encoded, then
+    base64, as RFC 6749 §2.3.1 has it), or (None, None) for any other header."""
+    scheme, _, encoded = authorization.partition(" ")
+    if scheme.lower() != "basic":
+        return None, None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None, None
+    client_id, _, client_secret = decoded.partition(":")
+    return unquote_plus(client_id), unquote_plus(client_secret)
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED)

@@ -15,6 +15,7 @@ from sscard.auth.models import User
 from sscard.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
 from sscard.auth.roles import Principal, Role
 from sscard.cards.banks import is_cooperative_bank
+from sscard.clock import token_time
 from sscard.errors import Conflict, Invalid, ServiceError
 from sscard.institutions.service import authenticate_terminal
 from sscard.people.service import find_person
@@ -134,7 +135,7 @@ def issue_token(unit: Unit, grant_type: str, form: dict[str, str | None], addres
         principal = terminal
     else:
         raise UnsupportedGrant(f"grant_type {grant_type!r} is not supported; use password or client_credentials")
-    return unit.runtime.tokens.issue(principal, unit.now)
+    return unit.runtime.tokens.issue(principal, token_time(unit.runtime.clock))
 
 
 def ensure_admin(session: Session, passwords: Passwords, username: str, password: str, now: datetime) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.table import Table
+from rich.text import Text
 
 from sscard import demo as demo_data
 from sscard.app import prepare_database
@@ -19,12 +19,12 @@ def demo() -> None:
     print_logins()
 
 
-def print_logins() -> None:
-    """The demo logins as a table."""
-    table = Table(title="demo logins", title_justify="left")
-    for column in ("who", "username / client_id", "password / secret"):
-        table.add_column(column)
-    for row in demo_data.logins():
-        table.add_row(*row)
-    console.print(table)
-    console.print(f"cardholders' card PIN: {demo_data.DEMO_PIN}")
+def print_logins(base: str | None = None) -> None:
+    """The demo logins, one a line: every value whole, a line that does not fit wrapped
+    between words (never cut), and the server's address, port included, when it serves."""
+    console.print(f"demo logins for {base}:" if base else "demo logins:", highlight=False)
+    for who, username, password in demo_data.logins():
+        line = Text("  ")
+        line.append(who, style="dim").append(": ").append(username, style="bold").append("  ").append(password)
+        console.print(line, overflow="fold")
+    console.print(f"cardholders' card PIN: {demo_data.DEMO_PIN}", highlight=False)

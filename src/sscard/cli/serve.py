@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from typing import Annotated
 
 import typer
@@ -30,6 +32,14 @@ def serve(
         # A demo's clock and its in-process list stream belong to one process.
         err_console.print("[red]error:[/] a demo runs in one process; drop --workers or --demo")
         raise typer.Exit(2)
+    busy = port_busy(host, port)
+    if busy:  # said before anything claims to serve, and before the database is touched
+        err_console.print(
+            f"error: cannot serve on {host}:{port}: {busy}; choose another with --port (make run PORT=…)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
     if demo:
         os.environ["SSCARD_DEMO"] = "true"  # the app factory reads its settings from here
     rt = load_runtime(Settings(), serving=True)
@@ -40,13 +50,13 @@ def serve(
         raise typer.Exit(2)
     configure_logging(log_level.upper())
     prepare_database(rt)
+    base = f"http://{host}:{port}"
     if demo:
         demo_data.load(rt)
-        print_logins()
+        print_logins(base)
     if isinstance(rt.sms, FileSender):
         console.print(f"messages to holders (SMS, R-NOTE-1) are written to {rt.sms.path.resolve()}")
     rt.engine.dispose()
-    base = f"http://{host}:{port}"
     console.print(f"sscard on [bold]{base}[/] — sign in at [bold]{base}/docs[/] (Authorize), API under {base}/v1")
     uvicorn.run(
         "sscard.app:serve_app",
@@ -62,3 +72,19 @@ def serve(
         # clients would all reconnect at once if it were killed.
         timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
+
+
+def port_busy(host: str, port: int) -> str | None:
+    """Why HOST:PORT cannot be listened on (another server holds it, say), or None.
+
+    Checked before anything claims to serve; SO_REUSEADDR as uvicorn sets it, so a
+    port left in TIME_WAIT by a server just stopped is not taken for a busy one."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+            probe.listen(1)
+        except OSError as exc:
+            return "the port is already in use" if exc.errno == errno.EADDRINUSE else exc.strerror or str(exc)
+    return None
