@@ -1,0 +1,133 @@
+"""A clerk at the counter, clicking through the pages in a real browser."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import check_page
+
+CLERK, PASSWORD = "clerk.beijing", "sscard-demo"
+# Demo persons (sscard.demo): an employee with an active ICBC card, and a student.
+LI_XIUYING = ("李秀英", "110105198503120020")
+WANG_HAORAN = ("王浩然", "110108200509150035")
+
+
+def sign_in(page: Page, *, english: bool = True) -> None:
+    page.goto("/login")
+    if english:
+        page.get_by_role("link", name="English").click()
+    page.get_by_label(re.compile("Username|用户名", re.I)).fill(CLERK)
+    page.get_by_label(re.compile("Password|密码", re.I)).fill(PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign in|登录", re.I)).click()
+    expect(page).to_have_url(re.compile(r"/counter$"))
+
+
+def open_person(page: Page, name: str, id_number: str) -> None:
+    page.get_by_label(re.compile("ID number, card number, phone or name", re.I)).fill(id_number)
+    page.get_by_role("button", name=re.compile("Search", re.I)).click()
+    page.get_by_role("link", name=re.compile(name)).click()
+    expect(page.get_by_role("heading", name=re.compile("Cards", re.I))).to_be_visible()
+
+
+def test_sign_in_refuses_a_wrong_password_in_chinese_then_signs_in(page: Page) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    check_page(page, "login")
+    page.get_by_label("用户名").fill(CLERK)
+    page.get_by_label("密码").fill("not the password")
+    page.get_by_role("button", name="登录").click()
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("heading", name="出现问题")).to_be_visible()
+    expect(page.locator("#password-error")).to_have_text("用户名或密码不正确。")
+    check_page(page, "login-refused")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("heading", name="查找人员")).to_be_visible()
+    check_page(page, "counter-search-zh")
+
+
+def test_a_clerk_reports_a_loss_applies_for_a_replacement_and_sees_the_queue(page: Page) -> None:
+    sign_in(page)
+    name, id_number = LI_XIUYING
+    open_person(page, name, id_number)
+    expect(page.get_by_role("heading", name=re.compile("Account", re.I))).to_be_visible()
+    check_page(page, "person")
+
+    page.get_by_role("button", name=re.compile("Report loss", re.I)).click()
+    page.get_by_role("radio", name=re.compile("Formal", re.I)).check()
+    page.get_by_role("checkbox", name=re.compile("resident ID card", re.I)).check()
+    page.get_by_role("checkbox", name=re.compile("certificate from your employer", re.I)).check()
+    check_page(page, "loss-form")
+    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    expect(page.get_by_role("status")).to_contain_text("formally reported lost")
+    check_page(page, "loss-done")
+
+    page.get_by_role("link", name=re.compile("Back to the person", re.I)).click()
+    expect(page.locator(".card .badge").first).to_have_text("reported lost")
+    page.get_by_role("button", name=re.compile("Apply for replacement", re.I)).click()
+    expect(page.get_by_text(re.compile(r"ready on \(working days\): \d{4}-\d{2}-\d{2}"))).to_be_visible()
+    page.get_by_role("combobox", name=re.compile("Reason", re.I)).select_option("lost")
+    page.get_by_role("checkbox", name=re.compile("resident ID card", re.I)).check()
+    page.get_by_role("checkbox", name=re.compile("a recent photo", re.I)).check()
+    check_page(page, "replacement-form")
+    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    certificate = page.get_by_role("link", name=re.compile("Print certificate", re.I))
+    expect(certificate).to_be_visible()
+    check_page(page, "replacement-done")
+    href = certificate.get_attribute("href")
+    assert href is not None
+    pdf = page.request.get(href)
+    assert (pdf.status, pdf.headers["content-type"], pdf.body()[:5]) == (200, "application/pdf", b"%PDF-")
+
+    page.get_by_role("link", name=re.compile("Replacement queue", re.I)).click()
+    expect(page.get_by_role("cell", name=re.compile(name))).to_be_visible()
+    page.get_by_role("combobox", name=re.compile("Status", re.I)).select_option("ready")
+    page.get_by_role("button", name=re.compile("Filter", re.I)).click()
+    expect(page.get_by_text("No replacements in the queue.")).to_be_visible()
+    page.get_by_role("combobox", name=re.compile("Status", re.I)).select_option("in_production")
+    page.get_by_role("button", name=re.compile("Filter", re.I)).click()
+    expect(page.get_by_role("cell", name=re.compile(name))).to_be_visible()
+    check_page(page, "queue")
+
+
+def test_a_refusal_is_shown_next_to_its_field_and_in_the_summary(page: Page) -> None:
+    sign_in(page)
+    open_person(page, *WANG_HAORAN)
+    page.get_by_role("button", name=re.compile("Report loss", re.I)).click()
+    page.get_by_role("radio", name=re.compile("Formal", re.I)).check()
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    assert answer.value.status == 422
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("heading", name=re.compile("There is a problem", re.I))).to_be_visible()
+    expect(summary).to_contain_text("resident ID card")
+    expect(page.locator("#documents .field-error")).to_contain_text("certificate from your school")
+    check_page(page, "loss-refused")
+    # Nothing happened: the card still settles.
+    page.get_by_role("link", name=re.compile("Back to the person", re.I)).click()
+    expect(page.locator(".card .badge").first).to_have_text("active")
+
+
+def test_the_language_switch_is_on_every_page_and_remembered(page: Page) -> None:
+    sign_in(page)
+    expect(page.get_by_role("heading", name="Find a person")).to_be_visible()
+    page.get_by_role("link", name="中文").click()
+    expect(page.get_by_role("heading", name="查找人员")).to_be_visible()
+    page.get_by_role("link", name="补卡队列").click()
+    expect(page.get_by_role("heading", name="补卡队列")).to_be_visible()
+    check_page(page, "queue-zh")
+    page.get_by_role("link", name="English").click()
+    expect(page.get_by_role("heading", name="Replacement queue")).to_be_visible()
+    page.goto("/counter")
+    expect(page.get_by_role("heading", name="Find a person")).to_be_visible()
+
+
+def test_sign_out_ends_the_session(page: Page) -> None:
+    sign_in(page)
+    page.get_by_role("button", name=re.compile("Sign out", re.I)).click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    page.goto("/counter/queue")
+    expect(page).to_have_url(re.compile(r"/login$"))
