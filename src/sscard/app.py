@@ -39,7 +39,7 @@ from sscard.policy.service import sync_regions
 from sscard.runtime import Runtime, build_runtime
 from sscard.settings import Settings
 from sscard.settlement.routes import router as settlement_router
-from sscard.web.routes import install_pages
+from sscard.web import install_pages
 from sscard.workers import settle_worker
 
 log = logging.getLogger("sscard")

@@ -13,9 +13,10 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from sscard.errors import ServiceError
-from sscard.guide.build import format_yuan
+from sscard.guide.build import CATALOGS, format_yuan
 from sscard.guide.catalog import Language
 from sscard.guide.language import negotiate
+from sscard.loss import rules
 from sscard.web import texts
 from sscard.web.session import CSRF_FIELD, LANGUAGE_COOKIE, csrf_token, set_cookies, signed_in
 
@@ -87,8 +88,7 @@ def refusal_errors(language: Language, exc: ServiceError, fields: Mapping[str, s
     errors = FormErrors()
     values = {"detail": exc.detail, **{k: v for k, v in exc.extra.items() if isinstance(v, str)}}
     if exc.code == "documents_missing":
-        names = [texts.document_name(language, d) for d in exc.extra.get("missing", [])]
-        values["missing"] = ("、" if language is Language.ZH_CN else ", ").join(names)
+        values["missing"] = missing_phrase(language, exc.extra.get("missing", []))
     key = f"error.{exc.code}"
     if key not in texts.TEXTS[language]:
         key = "error.other"
@@ -97,9 +97,21 @@ def refusal_errors(language: Language, exc: ServiceError, fields: Mapping[str, s
     return errors
 
 
-def render(
-    request: Request, template: str, context: Mapping[str, Any] | None = None, *, status: int = 200
-) -> Response:
+# A missing requirement is named by its first document; the clerk is told every
+# document that would meet it.
+_ALTERNATIVES = {req[0]: req for req in rules.identity_requirements(rules.Relation.SELF)}
+
+
+def missing_phrase(language: Language, missing: list[str]) -> str:
+    """The missing documents as the guide names them: "resident ID card or household register, a recent photo"."""
+    catalog = CATALOGS[language]
+    return catalog.list_separator.join(
+        catalog.alternative_separator.join(texts.document_name(language, d) for d in _ALTERNATIVES.get(first, (first,)))
+        for first in missing
+    )
+
+
+def render(request: Request, template: str, context: Mapping[str, Any] | None = None, *, status: int = 200) -> Response:
     """The page, in the caller's language, with the security headers and the CSRF cookie."""
     language = language_of(request)
     values = {

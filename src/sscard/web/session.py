@@ -61,9 +61,7 @@ def set_cookies(request: Request, response: Response) -> None:
     """Store a CSRF secret made while rendering, if any."""
     fresh = getattr(request.state, "new_csrf_secret", None)
     if fresh is not None:
-        response.set_cookie(
-            CSRF_COOKIE, fresh, httponly=True, samesite="strict", secure=_secure(request), path="/"
-        )
+        response.set_cookie(CSRF_COOKIE, fresh, httponly=True, samesite="strict", secure=_secure(request), path="/")
 
 
 def start_session(request: Request, response: Response, principal: Principal) -> None:
