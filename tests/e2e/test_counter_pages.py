@@ -77,6 +77,9 @@ def test_a_clerk_reports_a_loss_applies_for_a_replacement_and_sees_the_queue(pag
     certificate = page.get_by_role("link", name=re.compile("Print certificate", re.I))
     expect(certificate).to_be_visible()
     check_page(page, "replacement-done")
+    found = re.search(r"collection certificate no\. (\d+)", page.inner_text("main"))
+    assert found, page.inner_text("main")
+    certificate_no = found.group(1)
     href = certificate.get_attribute("href")
     assert href is not None
     pdf = page.request.get(href)
@@ -91,6 +94,31 @@ def test_a_clerk_reports_a_loss_applies_for_a_replacement_and_sees_the_queue(pag
     page.get_by_role("button", name=re.compile("Filter", re.I)).click()
     expect(page.get_by_role("cell", name=re.compile(name))).to_be_visible()
     check_page(page, "queue")
+
+    # The demo clock moves on until the new card is made; the holder comes to collect it.
+    # The session's token lives on the service's clock too: a month later, sign in again.
+    move_demo_clock(page, days=30)
+    page.reload()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    sign_in(page)
+    open_person(page, name, id_number)
+    page.get_by_role("button", name=re.compile("Collect", re.I)).click()
+    page.get_by_label(re.compile("Holder's ID number", re.I)).fill(id_number)
+    page.get_by_label(re.compile("Collection certificate number", re.I)).fill(certificate_no)
+    check_page(page, "collect-form")
+    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    expect(page.get_by_role("status")).to_contain_text("handed over")
+    page.get_by_role("link", name=re.compile("Back to the person", re.I)).click()
+    expect(page.locator(".card .badge")).to_have_text(["not activated", "replaced"])
+    check_page(page, "person-after-collect")
+
+
+def move_demo_clock(page: Page, *, days: int) -> None:
+    token = page.request.post(
+        "/v1/auth/token", form={"grant_type": "password", "username": "admin", "password": PASSWORD}
+    ).json()["access_token"]
+    moved = page.request.post("/v1/demo/clock", data={"days": days}, headers={"Authorization": f"Bearer {token}"})
+    assert moved.status == 200, moved.text()
 
 
 def test_a_refusal_is_shown_next_to_its_field_and_in_the_summary(page: Page) -> None:

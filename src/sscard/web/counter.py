@@ -386,6 +386,7 @@ def apply_replacement(
             "fee": fee,
             "ready_on": done.ready_on.isoformat(),
             "valid_until": done.certificate_valid_until.isoformat(),
+            "certificate_no": done.collection_certificate_no,
         }
 
     try:
@@ -393,7 +394,15 @@ def apply_replacement(
     except ServiceError as exc:
         errors = refusal_errors(language, exc, REPLACEMENT_FIELDS)
         return _replacement_again(request, caller, person_id, card_no, form, documents or [], errors, exc.status)
-    lines = [text(language, "result.replace", new_card_no=done["new_card_no"], fee=done["fee"])]
+    lines = [
+        text(
+            language,
+            "result.replace",
+            new_card_no=done["new_card_no"],
+            fee=done["fee"],
+            certificate_no=done["certificate_no"],
+        )
+    ]
     steps = [text(language, "result.replace.next", ready_on=done["ready_on"], valid_until=done["valid_until"])]
     return _result(request, person_id, lines, steps, certificate=done["id"])
 

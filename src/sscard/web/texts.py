@@ -49,7 +49,7 @@ ZH: dict[str, str] = {
     "card.card_no": "卡号",
     "card.status": "状态",
     "card.bank": "合作银行",
-    "card.open_replacement": "补卡：新卡 {new_card_no}，{ready_on} 可领取",
+    "card.open_replacement": "补卡：新卡 {new_card_no}，{ready_on} 可领取，领卡凭证编号 {certificate_no}",
     "posting.at": "时间",
     "posting.kind": "类型",
     "posting.amount": "金额（元）",
@@ -98,7 +98,7 @@ ZH: dict[str, str] = {
     "result.loss.formal": "卡 {card_no} 已正式挂失，医保结算功能已停止。",
     "result.loss.next": "如需新卡，请在人员页面申请补卡。卡找回后可以解除挂失。",
     "result.lift": "卡 {card_no} 已解除挂失，恢复使用。",
-    "result.replace": "已受理补卡申请：新卡号 {new_card_no}，工本费 {fee}。",
+    "result.replace": "已受理补卡申请：新卡号 {new_card_no}，工本费 {fee}，领卡凭证编号 {certificate_no}。",
     "result.replace.next": "请打印领卡凭证交给持卡人：{ready_on} 起凭身份证和凭证领取新卡；凭证在 {valid_until} 前可作临时就医凭证。",
     "result.collect": "新卡 {new_card_no} 已交付，旧卡 {old_card_no} 已停用。",
     "result.collect.next": "请持卡人在密码键盘上设置密码激活新卡。",
@@ -200,7 +200,7 @@ EN: dict[str, str] = {
     "card.card_no": "Card number",
     "card.status": "Status",
     "card.bank": "Bank",
-    "card.open_replacement": "Replacement: new card {new_card_no}, ready on {ready_on}",
+    "card.open_replacement": "Replacement: new card {new_card_no}, ready on {ready_on}, collection certificate no. {certificate_no}",
     "posting.at": "When",
     "posting.kind": "Kind",
     "posting.amount": "Amount (yuan)",
@@ -252,7 +252,7 @@ EN: dict[str, str] = {
     "result.loss.formal": "Card {card_no} is formally reported lost; it no longer settles.",
     "result.loss.next": "To get a new card, apply for a replacement on the person's page. If the card is found, lift the loss.",
     "result.lift": "The loss of card {card_no} is lifted; the card works again.",
-    "result.replace": "Replacement applied for: new card {new_card_no}, fee {fee}.",
+    "result.replace": "Replacement applied for: new card {new_card_no}, fee {fee}, collection certificate no. {certificate_no}.",
     "result.replace.next": (
         "Print the collection certificate for the holder: they collect the new card from {ready_on} with their "
         "ID card and the certificate, which serves as a temporary medical certificate until {valid_until}."
