@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,17 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Server:
+    base: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`sscard serve --demo` on loopback, on a fresh SQLite file."""
+def started_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`sscard serve --demo` on loopback, on a fresh SQLite file, starting (it loads the
+    demo data while the browser starts)."""
     home = tmp_path_factory.mktemp("e2e-server")
     env = os.environ.copy() | {
         "SSCARD_VAR_DIR": str(home / "var"),
@@ -62,13 +71,18 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stdout=output,
             stderr=subprocess.STDOUT,
         )
-        base = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_healthy(base, process, log)
-            yield base
+            yield Server(f"http://127.0.0.1:{port}", process, log)
         finally:
             process.terminate()
             process.wait(timeout=20)
+
+
+@pytest.fixture(scope="session")
+def server(started_server: Server, browser: Browser) -> str:
+    """The server's base URL, once it answers."""
+    _wait_until_healthy(started_server.base, started_server.process, started_server.log)
+    return started_server.base
 
 
 def _wait_until_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
@@ -91,7 +105,7 @@ def playwright() -> Iterator[Playwright]:
 
 
 @pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
+def browser(playwright: Playwright, started_server: Server) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         message = f"Chromium is not at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("CI") == "true":

@@ -55,45 +55,9 @@ def test_a_clerk_reports_a_loss_applies_for_a_replacement_and_sees_the_queue(pag
     open_person(page, name, id_number)
     expect(page.get_by_role("heading", name=re.compile("Account", re.I))).to_be_visible()
     check_page(page, "person")
-
-    page.get_by_role("button", name=re.compile("Report loss", re.I)).click()
-    page.get_by_role("radio", name=re.compile("Formal", re.I)).check()
-    page.get_by_role("checkbox", name=re.compile("resident ID card", re.I)).check()
-    page.get_by_role("checkbox", name=re.compile("certificate from your employer", re.I)).check()
-    check_page(page, "loss-form")
-    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
-    expect(page.get_by_role("status")).to_contain_text("formally reported lost")
-    check_page(page, "loss-done")
-
-    page.get_by_role("link", name=re.compile("Back to the person", re.I)).click()
-    expect(page.locator(".card .badge").first).to_have_text("reported lost")
-    page.get_by_role("button", name=re.compile("Apply for replacement", re.I)).click()
-    expect(page.get_by_text(re.compile(r"ready on \(working days\): \d{4}-\d{2}-\d{2}"))).to_be_visible()
-    page.get_by_role("combobox", name=re.compile("Reason", re.I)).select_option("lost")
-    page.get_by_role("checkbox", name=re.compile("resident ID card", re.I)).check()
-    page.get_by_role("checkbox", name=re.compile("a recent photo", re.I)).check()
-    check_page(page, "replacement-form")
-    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
-    certificate = page.get_by_role("link", name=re.compile("Print certificate", re.I))
-    expect(certificate).to_be_visible()
-    check_page(page, "replacement-done")
-    found = re.search(r"collection certificate no\. (\d+)", page.inner_text("main"))
-    assert found, page.inner_text("main")
-    certificate_no = found.group(1)
-    href = certificate.get_attribute("href")
-    assert href is not None
-    pdf = page.request.get(href)
-    assert (pdf.status, pdf.headers["content-type"], pdf.body()[:5]) == (200, "application/pdf", b"%PDF-")
-
-    page.get_by_role("link", name=re.compile("Replacement queue", re.I)).click()
-    expect(page.get_by_role("cell", name=re.compile(name))).to_be_visible()
-    page.get_by_role("combobox", name=re.compile("Status", re.I)).select_option("ready")
-    page.get_by_role("button", name=re.compile("Filter", re.I)).click()
-    expect(page.get_by_text("No replacements in the queue.")).to_be_visible()
-    page.get_by_role("combobox", name=re.compile("Status", re.I)).select_option("in_production")
-    page.get_by_role("button", name=re.compile("Filter", re.I)).click()
-    expect(page.get_by_role("cell", name=re.compile(name))).to_be_visible()
-    check_page(page, "queue")
+    report_formal_loss(page)
+    certificate_no = apply_for_replacement(page)
+    see_in_the_queue(page, name)
 
     # The demo clock moves on until the new card is made; the holder comes to collect it.
     # The session's token lives on the service's clock too: a month later, sign in again.
@@ -111,6 +75,53 @@ def test_a_clerk_reports_a_loss_applies_for_a_replacement_and_sees_the_queue(pag
     page.get_by_role("link", name=re.compile("Back to the person", re.I)).click()
     expect(page.locator(".card .badge")).to_have_text(["not activated", "replaced"])
     check_page(page, "person-after-collect")
+
+
+def report_formal_loss(page: Page) -> None:
+    page.get_by_role("button", name=re.compile("Report loss", re.I)).click()
+    page.get_by_role("radio", name=re.compile("Formal", re.I)).check()
+    page.get_by_role("checkbox", name=re.compile("resident ID card", re.I)).check()
+    page.get_by_role("checkbox", name=re.compile("certificate from your employer", re.I)).check()
+    check_page(page, "loss-form")
+    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    expect(page.get_by_role("status")).to_contain_text("formally reported lost")
+    check_page(page, "loss-done")
+    page.get_by_role("link", name=re.compile("Back to the person", re.I)).click()
+    expect(page.locator(".card .badge").first).to_have_text("reported lost")
+
+
+def apply_for_replacement(page: Page) -> str:
+    """Apply, print the certificate; the certificate's number."""
+    page.get_by_role("button", name=re.compile("Apply for replacement", re.I)).click()
+    expect(page.get_by_text(re.compile(r"ready on \(working days\): \d{4}-\d{2}-\d{2}"))).to_be_visible()
+    page.get_by_role("combobox", name=re.compile("Reason", re.I)).select_option("lost")
+    page.get_by_role("checkbox", name=re.compile("resident ID card", re.I)).check()
+    page.get_by_role("checkbox", name=re.compile("a recent photo", re.I)).check()
+    check_page(page, "replacement-form")
+    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    certificate = page.get_by_role("link", name=re.compile("Print certificate", re.I))
+    expect(certificate).to_be_visible()
+    check_page(page, "replacement-done")
+    href = certificate.get_attribute("href")
+    assert href is not None
+    pdf = page.request.get(href)
+    assert (pdf.status, pdf.headers["content-type"], pdf.body()[:5]) == (200, "application/pdf", b"%PDF-")
+    found = re.search(r"collection certificate no\. (\d+)", page.inner_text("main"))
+    assert found, page.inner_text("main")
+    return found.group(1)
+
+
+def see_in_the_queue(page: Page, name: str) -> None:
+    page.get_by_role("link", name=re.compile("Replacement queue", re.I)).click()
+    expect(page.get_by_role("cell", name=re.compile(name))).to_be_visible()
+    status = page.get_by_role("combobox", name=re.compile("Status", re.I))
+    status.select_option("ready")
+    page.get_by_role("button", name=re.compile("Filter", re.I)).click()
+    expect(page.get_by_text("No replacements in the queue.")).to_be_visible()
+    status.select_option("in_production")
+    page.get_by_role("button", name=re.compile("Filter", re.I)).click()
+    expect(page.get_by_role("cell", name=re.compile(name))).to_be_visible()
+    check_page(page, "queue")
 
 
 def move_demo_clock(page: Page, *, days: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from sscard.clock import CHINA_STANDARD_TIME
 from sscard.errors import ServiceError
 from sscard.guide.build import CATALOGS, format_yuan
 from sscard.guide.catalog import Language
@@ -111,6 +113,11 @@ def missing_phrase(language: Language, missing: list[str]) -> str:
     )
 
 
+def china_time(at: datetime) -> str:
+    """An instant as a clerk in China reads it."""
+    return at.astimezone(CHINA_STANDARD_TIME).strftime("%Y-%m-%d %H:%M")
+
+
 def render(request: Request, template: str, context: Mapping[str, Any] | None = None, *, status: int = 200) -> Response:
     """The page, in the caller's language, with the security headers and the CSRF cookie."""
     language = language_of(request)
@@ -118,6 +125,7 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "t": partial(texts.text, language),
         "document_name": partial(texts.document_name, language),
         "yuan": format_yuan,
+        "china_time": china_time,
         "lang": language.value,
         "static_url": static_url,
         "csrf_field": CSRF_FIELD,
