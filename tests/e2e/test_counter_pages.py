@@ -76,6 +76,19 @@ def test_a_clerk_reports_a_loss_applies_for_a_replacement_and_sees_the_queue(pag
     expect(page.locator(".card .badge")).to_have_text(["not activated", "replaced"])
     check_page(page, "person-after-collect")
 
+    page.get_by_role("button", name=re.compile("Activate", re.I)).click()
+    page.get_by_label(re.compile("PIN", re.I)).fill("12345")
+    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    expect(page.locator("#pin-error")).to_have_text("A PIN is 6 digits.")
+    page.get_by_label(re.compile("PIN", re.I)).fill("135790")
+    check_page(page, "activate-form")
+    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    expect(page.get_by_role("status")).to_contain_text("is active")
+    page.get_by_role("link", name=re.compile("Back to the person", re.I)).click()
+    expect(page.locator(".card .badge")).to_have_text(["active", "replaced"])
+    expect(page.get_by_text("waiting for the new card")).to_have_count(0)
+    check_page(page, "person-after-activation")
+
 
 def report_formal_loss(page: Page) -> None:
     page.get_by_role("button", name=re.compile("Report loss", re.I)).click()

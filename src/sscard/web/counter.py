@@ -17,7 +17,8 @@ from fastapi.responses import Response
 from sscard.auth.roles import Principal, Role
 from sscard.cards.models import Card
 from sscard.cards.numbers import is_card_no
-from sscard.cards.service import cards_of, find_card
+from sscard.cards.pin import is_pin
+from sscard.cards.service import activate, cards_of, find_card
 from sscard.cards.states import CardStatus
 from sscard.clock import china_date
 from sscard.db import transaction
@@ -484,6 +485,49 @@ def collect(
         return render(request, "collect_form.html", context, status=exc.status)
     lines = [text(language, "result.collect", new_card_no=new_no, old_card_no=old_no)]
     return _result(request, person_id, lines, [text(language, "result.collect.next")])
+
+
+# --- activating a card ---
+
+
+@router.get("/persons/{person_id}/cards/{card_no}/activation")
+def activation_form(request: Request, caller: Outlet, person_id: int, card_no: str) -> Response:
+    """The activation form: the PIN the holder types, masked."""
+    try:
+        in_unit(request, caller, lambda unit: _card_of(unit, person_id, card_no))
+    except ServiceError as exc:
+        return _refused(request, exc)
+    return render(request, "activate_form.html", {"person_id": person_id, "card_no": card_no})
+
+
+@router.post("/persons/{person_id}/cards/{card_no}/activation")
+def activate_card(
+    request: Request,
+    caller: Outlet,
+    _: CsrfChecked,
+    person_id: int,
+    card_no: str,
+    pin: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    """Activate the card with the holder's PIN, as POST /v1/cards/{card_no}/activate does."""
+    language = language_of(request)
+    context = {"person_id": person_id, "card_no": card_no}
+    if not is_pin(pin):  # the API's schema refuses it the same way (422)
+        errors = FormErrors()
+        errors.add("pin", text(language, "error.invalid_pin"))
+        return render(request, "activate_form.html", context | {"errors": errors}, status=422)
+
+    def work(unit: Unit) -> str:
+        _card_of(unit, person_id, card_no)
+        return activate(unit, card_no, pin).card_no
+
+    try:
+        activated = in_unit(request, caller, work)
+    except ServiceError as exc:
+        errors = refusal_errors(language, exc, {"*": "summary"})
+        return render(request, "activate_form.html", context | {"errors": errors}, status=exc.status)
+    lines = [text(language, "result.activate", card_no=activated)]
+    return _result(request, person_id, lines, [text(language, "result.activate.next")])
 
 
 # --- the outlet's queue ---

@@ -20,7 +20,7 @@ from sscard.guide.catalog import Language
 from sscard.guide.language import negotiate
 from sscard.loss import rules
 from sscard.web import texts
-from sscard.web.session import CSRF_FIELD, LANGUAGE_COOKIE, csrf_token, set_cookies, signed_in
+from sscard.web.session import CSRF_FIELD, LANGUAGE_COOKIE, csrf_token, renew_session, set_cookies, signed_in
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -121,6 +121,7 @@ def china_time(at: datetime) -> str:
 def render(request: Request, template: str, context: Mapping[str, Any] | None = None, *, status: int = 200) -> Response:
     """The page, in the caller's language, with the security headers and the CSRF cookie."""
     language = language_of(request)
+    principal = signed_in(request)
     values = {
         "t": partial(texts.text, language),
         "document_name": partial(texts.document_name, language),
@@ -130,7 +131,7 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
         "static_url": static_url,
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf_token(request),
-        "principal": signed_in(request),
+        "principal": principal,
         "here": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "errors": FormErrors(),
         **(context or {}),
@@ -139,6 +140,8 @@ def render(request: Request, template: str, context: Mapping[str, Any] | None = 
     response = HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
     response.headers["Content-Language"] = language.value
     set_cookies(request, response)
+    if principal is not None:
+        renew_session(request, response, principal)
     return response
 
 

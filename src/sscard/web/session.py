@@ -66,20 +66,24 @@ def set_cookies(request: Request, response: Response) -> None:
 
 def start_session(request: Request, response: Response, principal: Principal) -> None:
     """Sign the principal in: a fresh token, and a fresh CSRF secret for the new session."""
+    renew_session(request, response, principal)
+    response.set_cookie(
+        CSRF_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="strict", secure=_secure(request), path="/"
+    )
+
+
+def renew_session(request: Request, response: Response, principal: Principal) -> None:
+    """A fresh token for the session: a clerk at work stays signed in, an idle one is out
+    after the token's lifetime."""
     rt = runtime(request)
-    token = rt.tokens.issue(principal, rt.clock.now())
-    secure = _secure(request)
     response.set_cookie(
         SESSION_COOKIE,
-        token,
+        rt.tokens.issue(principal, rt.clock.now()),
         max_age=int(rt.tokens.ttl.total_seconds()),
         httponly=True,
         samesite="strict",
-        secure=secure,
+        secure=_secure(request),
         path="/",
-    )
-    response.set_cookie(
-        CSRF_COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="strict", secure=secure, path="/"
     )
 
 
