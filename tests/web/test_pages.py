@@ -158,3 +158,36 @@ def test_sign_out_forgets_the_session(api: Api) -> None:
     out = api.client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
     assert out.status_code == 303
     assert api.client.get("/counter", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_the_search_reads_one_field_the_api_way_and_only_in_scope(api: Api) -> None:
+    person = api.person(region="110101", name="王小明")
+    clerk_login(api)
+    sign_in(api.client)
+    found = api.client.get("/counter", params={"q": person["id_number"]})
+    assert found.status_code == 200
+    assert f'href="/counter/persons/{person["person_id"]}"' in found.text
+    by_card = api.card(person["person_id"])
+    assert (
+        f"/counter/persons/{person['person_id']}" in api.client.get("/counter", params={"q": by_card["card_no"]}).text
+    )
+    no_birth_date = api.client.get("/counter", params={"q": "王小明"}, headers={"Accept-Language": "en"})
+    assert no_birth_date.status_code == 422
+    assert '<p class="field-error" id="birth_date-error">Give the birth date when you search by name.</p>' in (
+        no_birth_date.text
+    )
+    body = {"username": "clerk.hebei", "password": "a long password", "role": "clerk", "region": "130700"}
+    assert api.client.post("/v1/users", json=body, headers=api.admin).status_code == 201
+    sign_in(api.client, "clerk.hebei")
+    elsewhere = api.client.get("/counter", params={"q": person["id_number"]})
+    assert f"/counter/persons/{person['person_id']}" not in elsewhere.text
+    assert api.client.get(f"/counter/persons/{person['person_id']}").status_code == 403
+
+
+def test_the_hotline_operator_sees_no_outlet_pages(api: Api) -> None:
+    body = {"username": "operator.test", "password": "a long password", "role": "operator", "region": "110000"}
+    assert api.client.post("/v1/users", json=body, headers=api.admin).status_code == 201
+    sign_in(api.client, "operator.test")
+    assert api.client.get("/counter").status_code == 200
+    assert api.client.get("/counter/queue").status_code == 403
+    assert api.client.get("/counter/replacements/1/certificate.pdf").status_code == 403
