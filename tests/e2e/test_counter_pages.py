@@ -12,6 +12,7 @@ CLERK, PASSWORD = "clerk.beijing", "sscard-demo"
 # Demo persons (sscard.demo): an employee with an active ICBC card, and a student.
 LI_XIUYING = ("李秀英", "110105198503120020")
 WANG_HAORAN = ("王浩然", "110108200509150035")
+ZHANG_JIANGUO, ZHANG_JIANGUO_UNIT = ("张建国", "110101194807230014"), "东城区东华门街道某社区居委会"
 
 
 def sign_in(page: Page, *, english: bool = True) -> None:
@@ -183,3 +184,27 @@ def test_sign_out_ends_the_session(page: Page) -> None:
     expect(page).to_have_url(re.compile(r"/login$"))
     page.goto("/counter/queue")
     expect(page).to_have_url(re.compile(r"/login$"))
+
+
+def test_the_hotline_operator_checks_the_callers_identity_then_reports(page: Page) -> None:
+    page.goto("/login")
+    page.get_by_role("link", name="English").click()
+    page.get_by_label("Username").fill("operator.beijing")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    name, id_number = ZHANG_JIANGUO
+    open_person(page, name, id_number)
+    page.get_by_role("button", name=re.compile("Report loss", re.I)).click()
+    page.get_by_label(re.compile("Holder's name", re.I)).fill(name)
+    page.get_by_label(re.compile("Holder's ID number", re.I)).fill(id_number)
+    page.get_by_label(re.compile("Holder's unit", re.I)).fill("某公司")
+    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    expect(page.locator("#reporter_id_number-error")).to_have_text(
+        "The name, ID number or unit does not match the holder."
+    )
+    check_page(page, "hotline-refused")
+    page.get_by_label(re.compile("Holder's unit", re.I)).fill(ZHANG_JIANGUO_UNIT)
+    page.get_by_role("button", name=re.compile("Confirm", re.I)).click()
+    expect(page.get_by_role("status")).to_contain_text("provisionally reported lost")
+    expect(page.get_by_role("status")).to_contain_text("Tell the holder:")
+    check_page(page, "hotline-done")

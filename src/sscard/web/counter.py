@@ -187,7 +187,7 @@ def _loss_view(unit: Unit, person_id: int, card_no: str) -> dict[str, Any]:
         "self_documents": [d for req in rules.formal_report_requirements(Relation.SELF, scheme) for d in req],
         "agent_documents": [d for req in rules.identity_requirements(Relation.AGENT) for d in req],
         "provisional_days": unit.policy(card.region_code).provisional_valid_days,
-        "needs_caller": CHANNEL_OF_ROLE[unit.actor.role] in rules.ON_SOMEONES_WORD,
+        "is_call": unit.actor.role is Role.OPERATOR,
         "form": {},
     }
 
@@ -262,7 +262,10 @@ def report_loss(
     except ServiceError as exc:
         errors = refusal_errors(language, exc, LOSS_FIELDS)
         return _loss_again(request, caller, person_id, card_no, form, documents or [], errors, exc.status)
-    lines = [text(language, f"result.loss.{outcome['kind']}", card_no=outcome["card_no"]), outcome["warning"]]
+    lines = [
+        text(language, f"result.loss.{outcome['kind']}", card_no=outcome["card_no"]),
+        text(language, "result.tell", warning=outcome["warning"]),
+    ]
     return _result(request, person_id, lines, [text(language, "result.loss.next")])
 
 
@@ -329,7 +332,6 @@ def _replacement_view(unit: Unit, person_id: int, card_no: str, language: Any) -
         "ready_on": ready_on.isoformat(),
         "self_documents": [d for req in rules.replacement_requirements(Relation.SELF) for d in req],
         "agent_documents": [d for req in rules.identity_requirements(Relation.AGENT) for d in req],
-        "needs_caller": False,
         "form": {},
     }
 
