@@ -19,8 +19,8 @@ def csrf_of(html: str) -> str:
     return found.group(1)
 
 
-def clerk_login(api: Api, username: str = "clerk.test") -> None:
-    body = {"username": username, "password": "a long password", "role": "clerk", "region": "110000"}
+def clerk_login(api: Api, username: str = "clerk.test", region: str = "110000") -> None:
+    body = {"username": username, "password": "a long password", "role": "clerk", "region": region}
     assert api.client.post("/v1/users", json=body, headers=api.admin).status_code == 201
 
 
@@ -191,3 +191,20 @@ def test_the_hotline_operator_sees_no_outlet_pages(api: Api) -> None:
     assert api.client.get("/counter").status_code == 200
     assert api.client.get("/counter/queue").status_code == 403
     assert api.client.get("/counter/replacements/1/certificate.pdf").status_code == 403
+
+
+def test_lifting_too_early_says_from_when_on_the_person_page(api: Api) -> None:
+    # Zhangjiakou lifts a loss from the next day (R-LOSS-5); the rule is the service's.
+    person = api.person(region="130702")
+    card = api.card(person["person_id"])
+    api.report_loss(card["card_no"])
+    clerk_login(api, "clerk.zjk", "130700")
+    sign_in(api.client, "clerk.zjk")
+    page = f"/counter/persons/{person['person_id']}"
+    token = csrf_of(api.client.get(page).text)
+    lift = api.client.post(
+        f"{page}/cards/{card['card_no']}/lift", data={"csrf_token": token}, headers={"Accept-Language": "en"}
+    )
+    assert lift.status_code == 409
+    assert 'role="alert"' in lift.text
+    assert "In this region the loss can be lifted from 2026-03-03." in lift.text
