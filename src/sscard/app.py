@@ -48,6 +48,7 @@ from sscard.policy.service import sync_regions
 from sscard.runtime import Runtime, build_runtime
 from sscard.settings import Settings
 from sscard.settlement.routes import router as settlement_router
+from sscard.web import install_pages
 from sscard.workers import settle_worker
 
 log = logging.getLogger("sscard")
@@ -135,6 +136,7 @@ def create_app(
         app.include_router(router)
     if rt.settings.demo:
         app.include_router(demo_router)
+    install_pages(app)
     app.add_api_route("/healthz", healthz, methods=["GET"], tags=["ops"])
     app.add_api_route("/livez", livez, methods=["GET"], tags=["ops"])
     app.add_api_route("/metrics", metrics, methods=["GET"], tags=["ops"], include_in_schema=False)

@@ -219,6 +219,21 @@ async def principal(request: Request, token: Annotated[str | None, Depends(_bear
     # R-SEC-2, warm: one comparison; the full check only when a second has passed.
     if grant.trusted_until <= rt.tokens.grants.monotonic():
         await run_in_threadpool(_read_grant, rt, caller.subject, grant)
+    return _granted(caller, grant)
+
+
+def verified_caller(rt: Runtime, token: str) -> Principal:
+    """The same check as `principal`, for a caller already on a worker thread (the
+    pages' session cookie): signature, expiry and the login's grant (R-SEC-2)."""
+    caller, grant = rt.tokens.check(token, token_time(rt.clock))
+    if grant is None:
+        return caller
+    if grant.trusted_until <= rt.tokens.grants.monotonic():
+        _read_grant(rt, caller.subject, grant)
+    return _granted(caller, grant)
+
+
+def _granted(caller: Principal, grant: Grant) -> Principal:
     if not still_granted(caller.generation, grant.generation):
         raise Unauthenticated("this login was changed or disabled since the token was issued; sign in again")
     return caller
