@@ -24,11 +24,12 @@ run: install ## serve the product on SQLite with demo data at http://127.0.0.1:8
 test: install ## run every test (PostgreSQL ones too, when PostgreSQL is installed)
 	$(VENV)/bin/pytest
 
-lint: install ## ruff, formatting and mypy (strict)
+lint: install ## ruff, formatting, mypy (strict) and the import contracts (lint-imports)
 	$(VENV)/bin/ruff check src tests bench docs/examples
 	$(VENV)/bin/ruff format --check src tests bench docs/examples
 	$(VENV)/bin/mypy
 	$(VENV)/bin/mypy tests
+	$(VENV)/bin/lint-imports --no-cache
 
 migrations-check: install ## `alembic check`: the migrations match the models
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \

@@ -17,10 +17,10 @@ from types import SimpleNamespace
 from typing import Any
 
 from sscard import http
-from sscard.auth.roles import Principal, Role
 from sscard.auth.tokens import TokenSigner
 from sscard.clock import SystemClock
 from sscard.contract import InputGuard
+from sscard.roles import Principal, Role
 
 CALLS = 200_000
 ROUNDS = 7

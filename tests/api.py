@@ -12,8 +12,8 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from sscard.auth.models import User
-from sscard.auth.roles import Principal, Role
 from sscard.db import transaction
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.terminal.card import SoftwareCard
 from tests import factories

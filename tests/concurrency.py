@@ -7,9 +7,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
-from sscard.auth.roles import Principal
 from sscard.db import transaction
 from sscard.errors import ServiceError
+from sscard.roles import Principal
 from sscard.runtime import Runtime
 from sscard.unit import Unit
 

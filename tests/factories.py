@@ -5,8 +5,8 @@ from __future__ import annotations
 import itertools
 from datetime import date
 
-from sscard.auth.roles import Principal, Role
 from sscard.people.idnumber import check_character
+from sscard.roles import Principal, Role
 
 _sequence = itertools.count(1)
 NAMES = ["王小明", "李秀英", "张伟", "刘洋", "陈静", "杨帆", "赵磊", "黄敏", "周杰", "吴芳"]

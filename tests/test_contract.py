@@ -8,7 +8,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from sscard.auth.roles import Role
+from sscard.roles import Role
 from sscard.runtime import Runtime
 from tests.api import Api
 

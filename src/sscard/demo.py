@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import select
 
 from sscard.auth.models import User
-from sscard.auth.roles import Principal, Role
 from sscard.auth.service import NewUser, create_user
 from sscard.cards.service import activate, issue_card
 from sscard.db import transaction
@@ -21,6 +20,7 @@ from sscard.people.schemes import Scheme
 from sscard.people.service import NewPerson, deposit, register_person
 from sscard.policy.regions import NATIONAL
 from sscard.policy.service import update_policy
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.unit import Unit
 

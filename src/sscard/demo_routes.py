@@ -8,11 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import Field
 
-from sscard.auth.roles import Role
 from sscard.clock import OffsetClock
 from sscard.errors import NotFound
 from sscard.http import allow
 from sscard.jobs import run_due_jobs
+from sscard.roles import Role
 from sscard.schemas import Body, Out
 from sscard.unit import Unit
 

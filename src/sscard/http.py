@@ -7,7 +7,7 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,14 +22,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sscard import problem_texts
 from sscard.auth.access import Grant, still_granted
-from sscard.auth.roles import Principal, Role
 from sscard.auth.users import current_generation
 from sscard.clock import token_time
 from sscard.context import language_var, request_id_var
 from sscard.db import transaction
 from sscard.errors import Forbidden, ServiceError, Unauthenticated, problem_body
-from sscard.runtime import Runtime
+from sscard.roles import Principal, Role
 from sscard.unit import Unit
+
+if TYPE_CHECKING:
+    from sscard.runtime import Runtime
 
 log = logging.getLogger("sscard.http")
 

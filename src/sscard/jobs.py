@@ -12,13 +12,13 @@ from collections.abc import Callable
 
 from anyio import to_thread
 
-from sscard.auth.roles import Principal, Role
 from sscard.cards.expiry import list_expired_cards, warn_expiring_cards
 from sscard.db import transaction
 from sscard.invalid_list.sync import count_lagging
 from sscard.loss.replacement import announce_ready_replacements
 from sscard.loss.service import release_expired_provisional
 from sscard.outbox import drain
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.unit import Unit
 

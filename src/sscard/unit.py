@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from sscard.events import Audited, Event
 
 if TYPE_CHECKING:
-    from sscard.auth.roles import Principal
     from sscard.policy.rules import Policy
+    from sscard.roles import Principal
     from sscard.runtime import Runtime
 
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from sscard.auth.roles import Role
+from sscard.roles import Role
 from sscard.runtime import Runtime
 from tests import factories
 from tests.api import Api

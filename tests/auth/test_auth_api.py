@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from sscard.auth.roles import Role
 from sscard.clock import FixedClock
+from sscard.roles import Role
 from tests.api import Api
 
 

@@ -15,9 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sscard.auth import tokens
-from sscard.auth.roles import Principal, Role
 from sscard.auth.tokens import TokenSigner
 from sscard.errors import Forbidden, OutOfRegion, Unauthenticated
+from sscard.roles import Principal, Role
 
 SECRET = b"test-secret-" + b"x" * 40
 TTL = timedelta(minutes=15)

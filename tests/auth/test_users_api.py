@@ -7,8 +7,8 @@ from typing import Any
 from sqlalchemy import delete
 
 from sscard.auth.models import User
-from sscard.auth.roles import Principal, Role
 from sscard.db import transaction
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from tests.api import Api
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from httpx2 import Response
 
-from sscard.auth.roles import Role
+from sscard.roles import Role
 from tests.api import Api
 
 SECRET = "icbc-signing-secret-0123456789"

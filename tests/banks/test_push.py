@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sscard.app import create_app
-from sscard.auth.roles import Role
 from sscard.banks.models import BankEndpoint
 from sscard.banks.push import SIGNATURE_HEADER
 from sscard.outbox import MAX_DELAY_SECONDS, drain
+from sscard.roles import Role
 from sscard.runtime import Runtime
 from tests.api import Api
 from tests.banks.signing import verified_timestamp

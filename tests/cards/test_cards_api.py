@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from httpx2 import Response
 
-from sscard.auth.roles import Role
 from sscard.cards.numbers import make_card_no
+from sscard.roles import Role
 from tests.api import DEMO_PIN, Api
 
 OTHER_PIN = "135790"

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from sscard.auth.roles import Role
 from sscard.clock import FixedClock
+from sscard.roles import Role
 from tests.api import Api
 
 OUTPATIENT_DOCUMENTS = ["invoice", "expense_list", "medical_record"]

@@ -7,12 +7,12 @@ from functools import partial
 import pytest
 from sqlalchemy import func, select
 
-from sscard.auth.roles import Principal, Role
 from sscard.claims.models import Claim
 from sscard.claims.rules import AWAITING_SECOND_REVIEW, Decision
 from sscard.claims.service import Review, decide
 from sscard.people.ledger import PostingKind
 from sscard.people.models import Account, Posting
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.unit import Unit
 from tests.concurrency import as_request, in_unit, race

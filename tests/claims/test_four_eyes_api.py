@@ -7,8 +7,8 @@ from typing import Any
 
 from httpx2 import Response
 
-from sscard.auth.roles import Role
 from sscard.clock import FixedClock
+from sscard.roles import Role
 from tests.api import Api
 from tests.claims.test_claims_api import claim_body, collected_replacement
 

@@ -14,12 +14,12 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from sscard import demo as demo_data
-from sscard.auth.roles import Principal, Role
 from sscard.auth.tokens import TokenSigner
 from sscard.cli import demo as demo_cli
 from sscard.cli.main import app
 from sscard.clock import FixedClock, OffsetClock, token_time
 from sscard.policy.calendar import WorkingCalendar
+from sscard.roles import Principal, Role
 from tests.cli.test_cli import demo_server, sqlite_env
 
 __all__ = ["demo_server", "sqlite_env"]  # fixtures shared with test_cli

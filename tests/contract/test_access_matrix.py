@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from sscard.auth.roles import Role
+from sscard.roles import Role
 from tests.api import Api
 
 A, C, OP, B, T, U, H = (

@@ -25,7 +25,7 @@ from schemathesis.checks import (
 from schemathesis.core.result import Ok
 from schemathesis.schemas import BaseSchema
 
-from sscard.auth.roles import Role
+from sscard.roles import Role
 from tests.api import Api
 
 CHECKS = [

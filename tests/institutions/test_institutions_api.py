@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sscard.auth.roles import Role
+from sscard.roles import Role
 from tests.api import Api
 
 PHARMACY = {"name": "东城某大药房", "kind": "pharmacy", "region": "110101", "designated": True}

@@ -3,13 +3,13 @@ committed in its own unit of work, as a request would."""
 
 from __future__ import annotations
 
-from sscard.auth.roles import Role
 from sscard.cards.service import activate, issue_card
 from sscard.invalid_list.service import current_version
 from sscard.loss.rules import Channel, ReportKind
 from sscard.loss.service import NewLossReport, lift_loss, report_loss
 from sscard.people.schemes import Scheme
 from sscard.people.service import NewPerson, register_person
+from sscard.roles import Role
 from sscard.runtime import Runtime
 from sscard.unit import Unit
 from tests import factories

@@ -19,8 +19,8 @@ import uvicorn
 from fastapi import FastAPI
 
 from sscard.app import create_app
-from sscard.auth.roles import Role
 from sscard.invalid_list.broker import ListBroker
+from sscard.roles import Role
 from sscard.runtime import Runtime
 from tests import factories
 from tests.api import token_for

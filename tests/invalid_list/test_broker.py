@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 from prometheus_client import REGISTRY
 
-from sscard.auth.roles import Role
 from sscard.clock import FixedClock
 from sscard.invalid_list.broker import ListBroker, ListEvent, StreamUnavailable, Subscription
 from sscard.invalid_list.service import PENDING_CHANGES
 from sscard.loss.rules import Channel, ReportKind
 from sscard.loss.service import NewLossReport, report_loss
+from sscard.roles import Role
 from sscard.runtime import Runtime, build_runtime
 from sscard.unit import Unit
 from tests import factories

@@ -12,10 +12,10 @@ import pytest
 from httpx2 import Response
 from sqlalchemy import delete
 
-from sscard.auth.roles import Principal, Role
 from sscard.clock import FixedClock
 from sscard.invalid_list.binary import MEDIA_TYPE, decode
 from sscard.invalid_list.models import ListChange
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from tests.api import Api
 

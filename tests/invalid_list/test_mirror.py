@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
-from sscard.auth.roles import Role
 from sscard.cards.numbers import make_card_no
 from sscard.clock import FixedClock
 from sscard.invalid_list.lookup import InvalidList
 from sscard.invalid_list.mirror import ListMirror
+from sscard.roles import Role
 from sscard.runtime import Runtime, build_runtime
 from tests.conftest import START, make_settings, migrated_engine
 from tests.invalid_list.cards import lift, new_card, report_lost

@@ -14,12 +14,12 @@ import httpx2
 import pytest
 from sqlalchemy import delete
 
-from sscard.auth.roles import Role
 from sscard.clock import FixedClock
 from sscard.db import transaction
 from sscard.demo import DEMO_TERMINAL_ID, DEMO_TERMINAL_SECRET
 from sscard.invalid_list.broker import HEARTBEAT_SECONDS
 from sscard.invalid_list.models import ListChange
+from sscard.roles import Role
 from sscard.runtime import Runtime, build_runtime
 from tests.api import Api
 from tests.conftest import START, make_settings, migrated_engine

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from httpx2 import Response
 
-from sscard.auth.roles import Role
 from sscard.clock import FixedClock
+from sscard.roles import Role
 from tests import factories
 from tests.api import Api
 from tests.loss.test_replacement_api import apply, collected

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from sscard.auth.roles import Role
 from sscard.people.idnumber import mask_id_number
+from sscard.roles import Role
 from tests.api import Api
 from tests.loss.test_certificate_pdf import qr_codes_of, text_of
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from sscard.auth.roles import Role
 from sscard.clock import FixedClock
+from sscard.roles import Role
 from tests.api import Api
 from tests.loss.test_loss_reports_api import holder_card, report
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sscard.auth.roles import Role
 from sscard.clock import FixedClock
+from sscard.roles import Role
 from tests.api import DEMO_PIN, Api
 
 

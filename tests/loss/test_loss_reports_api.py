@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from httpx2 import Response
 
-from sscard.auth.roles import Role
 from sscard.clock import FixedClock
 from sscard.jobs import run_due_jobs
+from sscard.roles import Role
 from sscard.runtime import Runtime
 from tests import factories
 from tests.api import DEMO_PIN, Api

@@ -12,7 +12,6 @@ from functools import partial
 
 from sqlalchemy import func, select
 
-from sscard.auth.roles import Principal, Role
 from sscard.cards.models import Card, CardTransition
 from sscard.cards.service import activate, issue_card
 from sscard.cards.states import LIVE
@@ -26,6 +25,7 @@ from sscard.people.ledger import PostingKind
 from sscard.people.models import Account, Person, Posting
 from sscard.people.schemes import Scheme
 from sscard.people.service import NewPerson, post, register_person
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.unit import Unit
 from tests import factories

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from httpx2 import Response
 
-from sscard.auth.roles import Role
 from sscard.clock import FixedClock
 from sscard.people.idnumber import mask_id_number
+from sscard.roles import Role
 from tests.api import Api
 from tests.conftest import START
 

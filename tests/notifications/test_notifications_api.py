@@ -14,7 +14,6 @@ from typing import Any
 
 import pytest
 
-from sscard.auth.roles import Principal, Role
 from sscard.clock import FixedClock
 from sscard.errors import OutOfRegion
 from sscard.jobs import run_due_jobs
@@ -22,6 +21,7 @@ from sscard.notifications.models import Notification
 from sscard.notifications.service import notifications_page
 from sscard.notifications.sms import FileSender
 from sscard.outbox import drain
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.unit import Unit
 from tests.api import Api

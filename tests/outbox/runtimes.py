@@ -8,7 +8,6 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from sscard.auth.roles import Principal, Role
 from sscard.cards.service import activate, issue_card
 from sscard.clock import FixedClock
 from sscard.db import make_engine
@@ -17,6 +16,7 @@ from sscard.loss.service import NewLossReport, report_loss
 from sscard.outbox import OutboxMessage
 from sscard.people.schemes import Scheme
 from sscard.people.service import NewPerson, register_person
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime, build_runtime
 from sscard.unit import Unit
 from tests import factories

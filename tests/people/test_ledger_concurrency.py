@@ -12,13 +12,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import select
 
-from sscard.auth.roles import Principal, Role
 from sscard.db import transaction
 from sscard.errors import Declined
 from sscard.people.ledger import PostingKind
 from sscard.people.models import Account, Posting
 from sscard.people.schemes import Scheme
 from sscard.people.service import NewPerson, post, register_person
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.unit import Unit
 from tests import factories

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sscard.auth.roles import Role
+from sscard.roles import Role
 from tests import factories
 from tests.api import Api
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from sscard.auth.roles import Role
 from sscard.db import transaction
 from sscard.policy.service import calendar_for
+from sscard.roles import Role
 from tests.api import Api
 
 BEIJING, BEIJING_CITY, CHAOYANG, HAIDIAN = "110000", "110100", "110105", "110108"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sscard.auth.roles import Role
+from sscard.roles import Role
 from tests.api import Api
 
 FIELDS = {

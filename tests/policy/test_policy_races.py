@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sscard.auth.roles import Principal, Role
 from sscard.policy.service import policy_for, set_day, update_policy
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from tests.concurrency import as_request, in_unit, race
 

@@ -15,9 +15,9 @@ from httpx2 import Response
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 
-from sscard.auth.roles import Principal, Role
 from sscard.clock import CHINA_STANDARD_TIME, FixedClock
 from sscard.jobs import run_due_jobs
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.settlement.models import Settlement
 from tests.api import DEMO_PIN, Api

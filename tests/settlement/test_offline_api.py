@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from httpx2 import Response
 
-from sscard.auth.roles import Role
 from sscard.clock import CHINA_STANDARD_TIME, FixedClock
+from sscard.roles import Role
 from tests.api import Api
 
 Json = dict[str, Any]

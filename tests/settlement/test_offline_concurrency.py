@@ -10,9 +10,9 @@ from functools import partial
 import pytest
 from sqlalchemy import func, select
 
-from sscard.auth.roles import Principal, Role
 from sscard.clock import FixedClock
 from sscard.people.models import Account, Posting
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.settlement.models import OfflineCounter
 from sscard.settlement.offline import OfflineCharge, OfflineResult, upload

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from sscard.auth.roles import Role
 from sscard.clock import CHINA_STANDARD_TIME, FixedClock
+from sscard.roles import Role
 from sscard.terminal.card import SoftwareCard
 from tests.api import Api
 from tests.settlement.test_offline_api import (

@@ -7,7 +7,7 @@ from typing import Any
 
 from httpx2 import Response
 
-from sscard.auth.roles import Role
+from sscard.roles import Role
 from tests.api import DEMO_PIN, Api
 
 Json = dict[str, Any]

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from sscard.auth.roles import Principal, Role
 from sscard.cards.service import activate, issue_card
 from sscard.db import make_engine
 from sscard.errors import ServiceError
@@ -23,6 +22,7 @@ from sscard.people.ledger import PostingKind
 from sscard.people.models import Account, Posting
 from sscard.people.schemes import Scheme
 from sscard.people.service import NewPerson, post, register_person
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime, build_runtime
 from sscard.settlement.models import Settlement
 from sscard.settlement.service import Charge, settle

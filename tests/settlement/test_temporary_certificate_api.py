@@ -10,9 +10,9 @@ import pytest
 from httpx2 import Response
 from sqlalchemy import select
 
-from sscard.auth.roles import Role
 from sscard.cards.models import Card
 from sscard.clock import CHINA_STANDARD_TIME, FixedClock, china_date
+from sscard.roles import Role
 from sscard.runtime import Runtime
 from sscard.settlement.models import Settlement
 from tests import factories

@@ -10,12 +10,12 @@ from datetime import timedelta
 
 import pytest
 
-from sscard.auth.roles import Principal, Role
 from sscard.clock import FixedClock
 from sscard.errors import ServiceError
 from sscard.loss.replacement import NewReplacement, apply, collect
 from sscard.loss.rules import ReplacementReason
 from sscard.people.models import Person
+from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.settlement.service import Charge, settle
 from sscard.unit import Unit

@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
 from sscard.audit.service import AuditQuery, list_events
-from sscard.auth.roles import Role
 from sscard.http import allow
+from sscard.roles import Role
 from sscard.schemas import Out
 from sscard.unit import Unit
 

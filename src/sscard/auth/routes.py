@@ -13,9 +13,9 @@ from pydantic import Field, StrictBool
 
 from sscard.auth import service, users
 from sscard.auth.models import User
-from sscard.auth.roles import Role
 from sscard.contract import problem_responses
 from sscard.http import allow, anonymous_writer
+from sscard.roles import Role
 from sscard.schemas import Body, Out, RegionCode
 from sscard.unit import Unit
 

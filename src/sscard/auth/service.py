@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from sscard.auth import signin_counts, throttle
 from sscard.auth.models import User
 from sscard.auth.passwords import MIN_PASSWORD_LENGTH, Passwords
-from sscard.auth.roles import Principal, Role
 from sscard.cards.banks import is_cooperative_bank
 from sscard.clock import token_time
 from sscard.errors import Conflict, Invalid, ServiceError
@@ -21,6 +20,7 @@ from sscard.institutions.service import authenticate_terminal
 from sscard.people.service import find_person
 from sscard.policy.regions import NATIONAL
 from sscard.policy.service import get_region
+from sscard.roles import Principal, Role
 from sscard.unit import Unit
 
 USERNAME_PATTERN = re.compile(r"\A[a-z0-9][a-z0-9_.-]{2,63}\Z")

@@ -10,8 +10,8 @@ from typing import Any
 import jwt
 
 from sscard.auth.access import Grant, Grants
-from sscard.auth.roles import Principal, Role
 from sscard.errors import Unauthenticated
+from sscard.roles import Principal, Role
 
 ALGORITHM = "HS256"
 ISSUER = "sscard"

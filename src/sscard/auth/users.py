@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 
 from sscard.auth.models import User
 from sscard.auth.passwords import MIN_PASSWORD_LENGTH
-from sscard.auth.roles import Role
 from sscard.errors import Invalid, NotFound
 from sscard.policy.regions import scope_prefix
 from sscard.policy.service import get_region
+from sscard.roles import Role
 from sscard.unit import Unit
 
 # A bank login belongs to its bank and a cardholder's to their person: neither changes role.

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from sscard.auth.roles import Role
 from sscard.banks import service
 from sscard.banks.models import BankEndpoint
 from sscard.banks.schemas import BankEventPage, EndpointRead, EndpointSet, bank_event_read
 from sscard.errors import Forbidden
 from sscard.http import allow
+from sscard.roles import Role
 from sscard.unit import Unit
 
 router = APIRouter(prefix="/v1", tags=["banks"])

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Response, status
 
-from sscard.auth.roles import Role
 from sscard.cards import service
 from sscard.cards.models import Card, CardTransition
 from sscard.cards.schemas import (
@@ -25,6 +24,7 @@ from sscard.clock import china_date
 from sscard.http import allow
 from sscard.loss.queue import open_replacement_of
 from sscard.loss.rules import replacement_status
+from sscard.roles import Role
 from sscard.unit import Unit
 
 router = APIRouter(prefix="/v1", tags=["cards"])

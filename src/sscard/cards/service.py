@@ -8,7 +8,6 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from sscard.auth.roles import Role
 from sscard.cards.banks import is_cooperative_bank
 from sscard.cards.events import CardActivated, CardChanged
 from sscard.cards.models import Card, CardSerial, CardTransition
@@ -20,6 +19,7 @@ from sscard.clock import china_date
 from sscard.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from sscard.people.models import Person
 from sscard.people.service import find_person
+from sscard.roles import Role
 from sscard.unit import Unit
 
 

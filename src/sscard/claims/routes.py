@@ -9,12 +9,12 @@ from fastapi import APIRouter, Depends, File, Form, Header, Query, Response, Upl
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, Field
 
-from sscard.auth.roles import Role
 from sscard.claims import scans, service
 from sscard.claims.models import Claim
 from sscard.claims.rules import ClaimKind, Decision
 from sscard.http import allow
 from sscard.idempotency import respond
+from sscard.roles import Role
 from sscard.schemas import Body, Fen, Out, PositiveFen
 from sscard.unit import Unit
 

@@ -9,7 +9,6 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from sscard.auth.roles import Role
 from sscard.cards.models import Card
 from sscard.claims import rules
 from sscard.claims.events import ClaimDecided
@@ -22,6 +21,7 @@ from sscard.people.ledger import PostingKind
 from sscard.people.models import Person
 from sscard.people.service import find_person, post
 from sscard.policy.regions import scope_prefix
+from sscard.roles import Role
 from sscard.unit import Unit
 
 

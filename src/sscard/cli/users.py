@@ -7,12 +7,12 @@ from typing import Annotated
 import typer
 
 from sscard.app import prepare_database
-from sscard.auth.roles import Principal, Role
 from sscard.auth.service import NewUser, create_user
 from sscard.cli.common import console, err_console, load_runtime
 from sscard.db import transaction
 from sscard.errors import ServiceError
 from sscard.policy.regions import NATIONAL
+from sscard.roles import Principal, Role
 from sscard.unit import Unit
 
 app = typer.Typer(help="Logins for staff and cardholders.", no_args_is_help=True)

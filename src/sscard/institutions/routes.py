@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Body, Depends, status
 from pydantic import Field
 
-from sscard.auth.roles import Role
 from sscard.cards.schemas import Empty
 from sscard.http import allow
 from sscard.institutions import service
+from sscard.roles import Role
 from sscard.schemas import Body as BodyModel
 from sscard.schemas import Out, RegionCode
 from sscard.unit import Unit

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from sscard.auth.roles import Principal, Role
 from sscard.errors import NotFound
 from sscard.institutions.models import Institution, Terminal
 from sscard.policy.service import get_region
+from sscard.roles import Principal, Role
 from sscard.unit import Unit
 
 

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Body, Depends, Query, Request, Response, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field, StrictInt
 
-from sscard.auth.roles import STAFF, Principal, Role
 from sscard.cards.numbers import is_card_no
 from sscard.contract import problem_responses
 from sscard.errors import Invalid, NotFound
@@ -22,6 +21,7 @@ from sscard.invalid_list.rules import ListReason, Op
 from sscard.invalid_list.sync import city_of
 from sscard.policy.regions import is_region_code, level_of, scope_prefix
 from sscard.policy.service import get_region, is_known_region
+from sscard.roles import STAFF, Principal, Role
 from sscard.runtime import Runtime
 from sscard.schemas import Body as BodyModel
 from sscard.schemas import Out

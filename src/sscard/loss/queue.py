@@ -10,12 +10,12 @@ from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
-from sscard.auth.roles import Principal, Role
 from sscard.cards.models import Card
 from sscard.clock import china_date
 from sscard.loss.models import Replacement
 from sscard.people.models import Person
 from sscard.policy.regions import scope_prefix
+from sscard.roles import Principal, Role
 from sscard.unit import Unit
 
 QueueRow = tuple[Replacement, Card, Person]

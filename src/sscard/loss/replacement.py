@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from sscard.auth.roles import Role
 from sscard.cards.banks import is_cooperative_bank
 from sscard.cards.events import CardActivated
 from sscard.cards.models import Card
@@ -30,6 +29,7 @@ from sscard.people.service import post
 from sscard.policy.models import RegionRow
 from sscard.policy.regions import lineage
 from sscard.policy.service import calendar_for
+from sscard.roles import Role
 from sscard.unit import Unit
 
 REPLACEABLE = frozenset({CardStatus.ACTIVE, CardStatus.PROVISIONAL_LOSS, CardStatus.LOST})

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends, Header, Query, Response, status
 from sqlalchemy import select
 
-from sscard.auth.roles import Role
 from sscard.cards.models import Card
 from sscard.cards.routes import STAFF_OR_SELF, card_read
 from sscard.cards.schemas import CardRead, Empty
@@ -40,6 +39,7 @@ from sscard.loss.schemas import (
 )
 from sscard.people.idnumber import mask_id_number
 from sscard.people.models import Person
+from sscard.roles import Role
 from sscard.unit import Unit
 
 router = APIRouter(prefix="/v1", tags=["loss and replacement"])

@@ -6,10 +6,10 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sscard.auth.roles import Role
 from sscard.clock import china_date
 from sscard.people.names import name_key
 from sscard.people.schemes import Scheme
+from sscard.roles import Role
 
 
 class Channel(StrEnum):

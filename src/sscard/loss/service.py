@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import exists, select
 
-from sscard.auth.roles import Role
 from sscard.cards.models import Card
 from sscard.cards.service import find_card, transition
 from sscard.cards.states import CardEvent, CardStatus
@@ -21,6 +20,7 @@ from sscard.people.idnumber import InvalidIdNumber, parse_id_number
 from sscard.people.models import Person
 from sscard.people.schemes import Scheme
 from sscard.policy.regions import PROVINCE_CODES
+from sscard.roles import Role
 from sscard.unit import Unit
 
 

@@ -17,7 +17,7 @@ class Person(Base):
     __table_args__ = (
         # R-FIND-1: each way of finding a person is one index range, already in the
         # order the pages are read (by id). Stored names are already in name_key form
-        # (see people.search), so the name is indexed as it is.
+        # (see find.rules), so the name is indexed as it is.
         Index("ix_persons_phone_id", "phone", "id"),
         Index("ix_persons_name_birth_date_id", "name", "birth_date", "id"),
     )

@@ -7,25 +7,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from sscard.auth.roles import STAFF, Role
 from sscard.cards.routes import STAFF_OR_SELF, card_read
 from sscard.cards.service import cards_of, require_account_bank
 from sscard.errors import Invalid
+from sscard.find import service as search_service
+from sscard.find.rules import PersonSearch, SearchRefused, choose_search
+from sscard.find.schemas import PersonPage, PersonRead
 from sscard.http import allow
-from sscard.people import search_service, service
+from sscard.people import service
 from sscard.people.idnumber import mask_id_number
 from sscard.people.models import Person
 from sscard.people.schemas import (
     BalanceRead,
     DepositCreate,
     PersonCreate,
-    PersonPage,
-    PersonRead,
     PostingPage,
     PostingRead,
 )
-from sscard.people.search import PersonSearch, SearchRefused, choose_search
 from sscard.people.service import NewPerson
+from sscard.roles import STAFF, Role
 from sscard.unit import Unit
 
 router = APIRouter(prefix="/v1", tags=["people"])

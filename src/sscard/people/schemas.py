@@ -7,7 +7,6 @@ from typing import Literal
 
 from pydantic import Field
 
-from sscard.cards.schemas import CardRead
 from sscard.people.schemes import Scheme
 from sscard.schemas import Body, FenRead, Out, PositiveFen, RegionCode
 
@@ -20,21 +19,6 @@ class PersonCreate(Body):
     unit_name: str | None = Field(default=None, max_length=100)
     phone: str | None = Field(default=None, max_length=24)
     language: Literal["zh-CN", "en"] = Field(default="zh-CN", description="the language of the holder's SMS (R-NOTE-1)")
-
-
-class PersonRead(Out):
-    person_id: int
-    id_number: str
-    name: str
-    region: str
-    scheme: Scheme
-    unit_name: str | None
-    phone: str | None
-    language: str
-    balance: FenRead
-    held: FenRead = Field(description="part of the balance waiting for its move to a replacement card (R-REP-6)")
-    created_at: datetime
-    cards: list[CardRead] = Field(default_factory=list)
 
 
 class DepositCreate(Body):
@@ -57,9 +41,4 @@ class PostingRead(Out):
 
 class PostingPage(Out):
     items: list[PostingRead]
-    next: str | None = Field(description="pass as ?cursor= for the next page; null at the end")
-
-
-class PersonPage(Out):
-    items: list[PersonRead]
     next: str | None = Field(description="pass as ?cursor= for the next page; null at the end")

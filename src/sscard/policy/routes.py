@@ -8,9 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Response, status
 from pydantic import Field, StrictBool, StrictInt
 
-from sscard.auth.roles import Role
 from sscard.http import allow
 from sscard.policy import rules, service
+from sscard.roles import Role
 from sscard.schemas import Body, Out
 from sscard.unit import Unit
 

@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, AwareDatetime, Field, TypeAdapter, ValidationError, model_validator
 from sqlalchemy import select
 
-from sscard.auth.roles import Principal, Role
 from sscard.cards.routes import STAFF_OR_SELF
 from sscard.cards.schemas import Empty
 from sscard.contract import problem_responses
@@ -20,6 +19,7 @@ from sscard.db import transaction
 from sscard.http import allow, permit, runtime, unit_for
 from sscard.idempotency import respond
 from sscard.people.service import find_person
+from sscard.roles import Principal, Role
 from sscard.schemas import Body as BodyModel
 from sscard.schemas import Out, PositiveFen
 from sscard.settlement import ecert, offline, service

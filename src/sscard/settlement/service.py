@@ -9,7 +9,6 @@ from typing import Any
 from prometheus_client import Counter, Histogram
 from sqlalchemy import select
 
-from sscard.auth.roles import Role
 from sscard.cards.models import Card
 from sscard.cards.service import verify_pin
 from sscard.cards.states import CardStatus
@@ -19,6 +18,7 @@ from sscard.invalid_list.service import is_listed
 from sscard.people.ledger import PostingKind
 from sscard.people.models import Posting
 from sscard.people.service import account_of, post
+from sscard.roles import Role
 from sscard.settlement import ecert, statements, temporary_certificate
 from sscard.settlement.models import Refund, Settlement
 from sscard.settlement.rules import allowed_category

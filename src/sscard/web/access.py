@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sscard.auth.roles import Principal, Role
+from sscard.roles import Principal, Role
 from sscard.web.pages import FormErrors, language_of, render
 from sscard.web.session import CSRF_FIELD, csrf_valid, signed_in
 from sscard.web.texts import text

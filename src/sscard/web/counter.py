@@ -14,7 +14,6 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from sscard.auth.roles import Principal, Role
 from sscard.cards.models import Card
 from sscard.cards.numbers import is_card_no
 from sscard.cards.pin import is_pin
@@ -23,17 +22,18 @@ from sscard.cards.states import CardStatus
 from sscard.clock import china_date
 from sscard.db import transaction
 from sscard.errors import NotFound, ServiceError
+from sscard.find import service as search_service
+from sscard.find.rules import SearchRefused, choose_search
 from sscard.guide.build import CATALOGS, fee_phrase, risk_warning
 from sscard.http import runtime, unit_for
 from sscard.loss import queue, replacement, rules, service
 from sscard.loss.certificate import render_pdf
 from sscard.loss.rules import Relation, ReplacementReason, ReportKind
-from sscard.people import search_service
 from sscard.people.idnumber import mask_id_number
 from sscard.people.schemes import Scheme
-from sscard.people.search import SearchRefused, choose_search
 from sscard.people.service import account_of, find_person, postings_page
 from sscard.policy.service import calendar_for
+from sscard.roles import Principal, Role
 from sscard.unit import Unit
 from sscard.web.access import CsrfChecked, page_caller
 from sscard.web.pages import FormErrors, language_of, refusal_errors, render

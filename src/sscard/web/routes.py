@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sscard.auth.roles import Role
 from sscard.auth.service import sign_in
 from sscard.db import transaction
 from sscard.errors import ServiceError
 from sscard.guide.catalog import Language
 from sscard.http import ANONYMOUS, runtime, unit_for
+from sscard.roles import Role
 from sscard.web.access import CsrfChecked
 from sscard.web.pages import FormErrors, language_of, refusal_errors, render, static_file
 from sscard.web.session import LANGUAGE_COOKIE, end_session, signed_in, start_session

@@ -14,10 +14,10 @@ import secrets
 
 from fastapi import Request, Response
 
-from sscard.auth.roles import Principal
 from sscard.clock import token_time
 from sscard.errors import Unauthenticated
 from sscard.http import runtime, verified_caller
+from sscard.roles import Principal
 
 SESSION_COOKIE = "sscard_session"
 CSRF_COOKIE = "sscard_csrf"

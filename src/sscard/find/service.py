@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, exists, select
 
-from sscard.auth.roles import Principal, Role
 from sscard.cards.models import Card
+from sscard.find.rules import PersonSearch, Way
 from sscard.people.models import Person
-from sscard.people.search import PersonSearch, Way
 from sscard.policy.regions import scope_prefix
+from sscard.roles import Principal, Role
 from sscard.unit import Unit
 
 

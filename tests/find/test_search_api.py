@@ -9,11 +9,11 @@ import pytest
 from httpx2 import Response
 from sqlalchemy import update
 
-from sscard.auth.roles import Role
 from sscard.cards.models import Card
 from sscard.clock import FixedClock
 from sscard.db import transaction
 from sscard.people.idnumber import check_character, mask_id_number
+from sscard.roles import Role
 from sscard.runtime import Runtime
 from tests import factories
 from tests.api import Api

@@ -11,10 +11,10 @@ from datetime import date
 import pytest
 from sqlalchemy import Engine, Select, text
 
-from sscard.auth.roles import Principal, Role
+from sscard.find.rules import PersonSearch, Way
+from sscard.find.service import search_statement
 from sscard.people.models import Person
-from sscard.people.search import PersonSearch, Way
-from sscard.people.search_service import search_statement
+from sscard.roles import Principal, Role
 from tests.conftest import fresh_database, migrated_engine
 
 pytestmark = pytest.mark.postgres_only

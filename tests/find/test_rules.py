@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sscard.people.search import FIELDS, PersonSearch, SearchRefused, Way, choose_search
+from sscard.find.rules import FIELDS, PersonSearch, SearchRefused, Way, choose_search
 
 BORN = date(1990, 3, 7)
 VALUES: dict[str, Any] = {
