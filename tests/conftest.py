@@ -149,3 +149,10 @@ def committed_rt(blank_database: str) -> Iterator[Runtime]:
     engine = migrated_engine(blank_database, pool_size=60, max_overflow=0)
     yield build_runtime(make_settings(), engine=engine, clock=FixedClock(START))
     engine.dispose()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, where asyncio.run() (the stream and broker tests)
+    can no longer start one."""
+    items.sort(key=lambda item: item.nodeid.startswith("tests/e2e/"))
