@@ -260,12 +260,12 @@ def test_an_unknown_field_is_invalid_request(api: Api) -> None:
 
 def test_a_birth_date_in_the_future_is_invalid_id_number(api: Api) -> None:
     # The tests' clock stands at 2 March 2026 in Beijing.
-    tomorrow = factories.id_number(birth=date(2026, 3, 3))
+    tomorrow = factories.id_number(birth=date(2026, 3, 3), sequence=7)  # a fixed serial: no date spreading
     assert_problem(register(api, new_person(id_number=tomorrow)), 422, "invalid_id_number")
 
 
 def test_a_baby_born_today_can_be_registered(api: Api) -> None:
-    today = factories.id_number(birth=date(2026, 3, 2))
+    today = factories.id_number(birth=date(2026, 3, 2), sequence=7)
     assert register(api, new_person(id_number=today)).status_code == 201
 
 
