@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, Select, create_engine, event
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 from sscard.errors import ServiceError
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -126,3 +128,15 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
             session.rollback()
             raise
         session.commit()
+
+
+def newest_first(
+    session: Session, stmt: Select[T], key: InstrumentedAttribute[int], before: int | None, limit: int
+) -> tuple[Sequence[T], int | None]:
+    """One page of rows by descending `key` below the cursor `before`, and the cursor of
+    the next page (None at the end)."""
+    if before is not None:
+        stmt = stmt.where(key < before)
+    rows = session.scalars(stmt.order_by(key.desc()).limit(limit + 1)).all()
+    page = rows[:limit]
+    return page, (getattr(page[-1], key.key) if len(rows) > limit else None)

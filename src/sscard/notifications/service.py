@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
-from sscard.db import transaction
+from sscard.db import newest_first, transaction
 from sscard.events import Event
 from sscard.notifications.models import Notification
 from sscard.notifications.sms import Sms
@@ -81,8 +81,4 @@ def notifications_page(
     """A holder's messages newest first, and the cursor for the next page."""
     person = find_person(unit, person_id)
     stmt = select(Notification).where(Notification.person_id == person.id)
-    if before is not None:
-        stmt = stmt.where(Notification.id < before)
-    rows = unit.session.scalars(stmt.order_by(Notification.id.desc()).limit(limit + 1)).all()
-    page = rows[:limit]
-    return page, (page[-1].id if len(rows) > limit else None)
+    return newest_first(unit.session, stmt, Notification.id, before, limit)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from sscard.clock import china_date
+from sscard.db import newest_first
 from sscard.errors import Conflict, Declined, Invalid, NotFound
 from sscard.people.idnumber import IdNumber, InvalidIdNumber, parse_id_number
 from sscard.people.ledger import InsufficientBalance, PostingKind, apply_posting
@@ -164,9 +165,4 @@ def deposit(unit: Unit, person_id: int, amount: int, memo: str | None) -> int:
 def postings_page(unit: Unit, person_id: int, before: int | None, limit: int) -> tuple[Sequence[Posting], int | None]:
     """Postings newest first, and the cursor for the next page (None at the end)."""
     person = find_person(unit, person_id)
-    stmt = select(Posting).where(Posting.person_id == person.id)
-    if before is not None:
-        stmt = stmt.where(Posting.id < before)
-    rows = unit.session.scalars(stmt.order_by(Posting.id.desc()).limit(limit + 1)).all()
-    page = rows[:limit]
-    return page, (page[-1].id if len(rows) > limit else None)
+    return newest_first(unit.session, select(Posting).where(Posting.person_id == person.id), Posting.id, before, limit)
