@@ -11,6 +11,8 @@ the areas that care: the subscriptions are wired in `sscard.subscriptions`.
 from __future__ import annotations
 
 import dataclasses
+import types
+import typing
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -43,7 +45,7 @@ class Event:
 def event_from_payload(payload: Mapping[str, Any]) -> Event:
     """The event an outbox payload was made from."""
     kind = Event.registry[payload["event"]]
-    hints = {f.name: f.type for f in dataclasses.fields(kind)}
+    hints = typing.get_type_hints(kind)
     values = {name: _revive(hints[name], value) for name, value in payload["data"].items()}
     return kind(**values)
 
@@ -56,15 +58,18 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _revive(hint: object, value: Any) -> Any:
-    text = str(hint)
+def _revive(hint: Any, value: Any) -> Any:
+    """The value of a field declared as `hint`, from its JSON form (see `_jsonable`)."""
     if value is None:
         return None
-    if text.startswith("datetime"):
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):  # `X | None`: the type that is not None
+        (hint,) = (arg for arg in typing.get_args(hint) if arg is not type(None))
+    kind = typing.get_origin(hint) or hint
+    if kind is datetime:
         return datetime.fromisoformat(value)
-    if text.startswith("date"):
+    if kind is date:
         return date.fromisoformat(value)
-    if text.startswith("tuple"):
+    if kind is tuple:
         return tuple(value)
     return value
 

@@ -11,6 +11,7 @@ message's own key, by which the receiver (an SMS gateway, a bank) drops a repeat
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -116,11 +117,9 @@ def _deliver(rt: Runtime, message_id: int, topic: str, payload: dict[str, Any], 
             message.due_at, message.last_error = now + retry_delay(attempts), error
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Delivered:
     """What a delivery receives: the event and the key to send it under."""
 
-    __slots__ = ("event", "key")
-
-    def __init__(self, *, key: str, event: Any) -> None:
-        self.key = key
-        self.event = event
+    key: str
+    event: Any
