@@ -21,8 +21,8 @@ install: $(UV) ## install the locked dependencies into .venv
 run: install ## serve the product on SQLite with demo data at http://127.0.0.1:8000 (PORT=8001 for another port)
 	$(VENV)/bin/sscard serve --demo --port $(PORT)
 
-test: install ## run every test (PostgreSQL ones too, when PostgreSQL is installed)
-	$(VENV)/bin/pytest
+test: install ## run every test (PostgreSQL ones too, when PostgreSQL is installed), a process per core
+	$(VENV)/bin/pytest --numprocesses auto --maxprocesses 4
 
 lint: install ## ruff, formatting, mypy (strict) and the import contracts (lint-imports)
 	$(VENV)/bin/ruff check src tests bench docs/examples

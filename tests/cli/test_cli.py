@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sscard.cli.main import app
+from tests.servers import demo_server as running_demo
 
 runner = CliRunner()
 
@@ -82,45 +80,11 @@ def test_serve_runs_several_processes_only_on_postgresql(sqlite_env: Path, monke
     assert "PostgreSQL" in result.output
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def demo_server(sqlite_env: Path) -> Iterator[str]:
     """`sscard serve --demo` in its own process, as the README runs it."""
-    port = free_port()
-    log = sqlite_env / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sscard.cli", "serve", "--demo", "--port", str(port)],
-            cwd=sqlite_env,
-            env=os.environ.copy(),
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(base, process, log)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
-
-
-def wait_until_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited:\n{log.read_text()}")
-        try:
-            if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx2.TransportError:
-            time.sleep(0.2)
-    pytest.fail("the server did not become healthy in 60 s")
+    with running_demo(sqlite_env, os.environ.copy()) as server:
+        yield server.base
 
 
 def test_the_demo_server_signs_in_a_clerk_who_sees_a_demo_person(demo_server: str) -> None:

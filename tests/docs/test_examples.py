@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import free_port, wait_until_healthy
+from tests.servers import demo_server
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 
@@ -20,30 +20,8 @@ EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[str]:
     """A demo server of its own, on SQLite in a scratch directory."""
-    port = free_port()
-    env = os.environ.copy() | {
-        "SSCARD_VAR_DIR": str(tmp_path / "var"),
-        "SSCARD_DATABASE_URL": f"sqlite:///{tmp_path / 'docs.db'}",
-        "SSCARD_PASSWORD_HASH_PROFILE": "CHEAPEST",
-    }
-    for name in ("SSCARD_SECRET_KEY", "SSCARD_ISSUER_KEY", "SSCARD_DEMO"):
-        env.pop(name, None)
-    log = tmp_path / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sscard.cli", "serve", "--demo", "--port", str(port)],
-            cwd=tmp_path,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_until_healthy(base, process, log)
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    with demo_server(tmp_path) as server:
+        yield server.base
 
 
 @pytest.mark.parametrize("example", sorted(path.name for path in EXAMPLES.glob("*.py")))

@@ -8,17 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx2
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from tests.servers import DemoServer, demo_environment, demo_server
 
 CHROMIUM = os.environ.get("SSCARD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -33,69 +30,21 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class Server:
-    base: str
-    process: subprocess.Popen[bytes]
-    log: Path
-
-
 @pytest.fixture(scope="session")
-def started_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def started_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
     """`sscard serve --demo` on loopback, on a fresh SQLite file, starting (it loads the
     demo data while the browser starts)."""
     home = tmp_path_factory.mktemp("e2e-server")
-    env = os.environ.copy() | {
-        "SSCARD_VAR_DIR": str(home / "var"),
-        "SSCARD_DATABASE_URL": f"sqlite:///{home / 'sscard.db'}",
-        "SSCARD_PASSWORD_HASH_PROFILE": "CHEAPEST",
-        "SSCARD_JOBS_INTERVAL_SECONDS": "0",
-    }
-    for name in ("SSCARD_SECRET_KEY", "SSCARD_ISSUER_KEY"):
-        env.pop(name, None)
-    port = _free_port()
-    log = home / "server.log"
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sscard.cli", "serve", "--demo", "--port", str(port)],
-            cwd=home,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield Server(f"http://127.0.0.1:{port}", process, log)
-        finally:
-            process.terminate()
-            process.wait(timeout=20)
+    env = demo_environment(home, SSCARD_JOBS_INTERVAL_SECONDS="0")
+    with demo_server(home, env, wait=False) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
-def server(started_server: Server, browser: Browser) -> str:
+def server(started_server: DemoServer, browser: Browser) -> str:
     """The server's base URL, once it answers."""
-    _wait_until_healthy(started_server.base, started_server.process, started_server.log)
+    started_server.wait_until_healthy()
     return started_server.base
-
-
-def _wait_until_healthy(base: str, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the server exited:\n{log.read_text()}")
-        try:
-            if httpx2.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx2.TransportError:
-            time.sleep(0.2)
-    pytest.fail("the server did not become healthy in 60 s")
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +54,7 @@ def playwright() -> Iterator[Playwright]:
 
 
 @pytest.fixture(scope="session")
-def browser(playwright: Playwright, started_server: Server) -> Iterator[Browser]:
+def browser(playwright: Playwright, started_server: DemoServer) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         message = f"Chromium is not at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("CI") == "true":

@@ -3,15 +3,11 @@ in its own process) and an SSE reader."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -20,11 +16,12 @@ from fastapi import FastAPI
 
 from sscard.app import create_app
 from sscard.invalid_list.broker import ListBroker
+from sscard.invalid_list.mirror import ListMirror
 from sscard.roles import Role
 from sscard.runtime import Runtime
 from tests import factories
 from tests.api import token_for
-from tests.cli.test_cli import free_port, wait_until_healthy
+from tests.servers import free_port
 
 STREAM = "/v1/invalid-list/stream"
 # Generous: a change committed now must reach an open stream well within this.
@@ -43,6 +40,15 @@ class LiveServer:
     def broker(self) -> ListBroker:
         broker: ListBroker = self.app.state.list_broker
         return broker
+
+    def mirror(self) -> ListMirror:
+        """The server's in-memory copy of the list, once it is current: loaded, caught up
+        and (on PostgreSQL) listening, which may come a moment after the server starts."""
+        deadline = time.monotonic() + DELIVERY_SECONDS
+        while (mirror := self.broker.current_mirror()) is None:
+            assert time.monotonic() < deadline, "the server's copy of the list never became current"
+            time.sleep(0.05)
+        return mirror
 
     def headers(self, role: Role, region: str = "000000", **extra: Any) -> dict[str, str]:
         """Authorization for a principal of that role and region."""
@@ -74,42 +80,6 @@ def _wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
         assert thread.is_alive(), "the server thread died"
         assert time.monotonic() < deadline, "the server did not start in 30 s"
         time.sleep(0.05)
-
-
-@dataclass
-class DemoServer:
-    """`sscard serve --demo` running in its own process."""
-
-    base: str
-    process: subprocess.Popen[bytes]
-
-
-@contextmanager
-def demo_server(directory: Path) -> Iterator[DemoServer]:
-    """Run the demo server on a fresh SQLite file under `directory` until the block ends."""
-    env = {
-        **os.environ,
-        "SSCARD_VAR_DIR": str(directory / "var"),
-        "SSCARD_DATABASE_URL": f"sqlite:///{directory / 'demo.db'}",
-        "SSCARD_PASSWORD_HASH_PROFILE": "CHEAPEST",
-    }
-    for name in ("SSCARD_SECRET_KEY", "SSCARD_DEMO"):
-        env.pop(name, None)
-    port, log = free_port(), directory / "server.log"
-    command = [sys.executable, "-m", "sscard.cli", "serve", "--demo", "--port", str(port)]
-    with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=directory, env=env, stdout=output, stderr=subprocess.STDOUT)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_healthy(base, process, log)
-            yield DemoServer(base, process)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
 
 
 @contextmanager

@@ -155,7 +155,7 @@ def inquire(live: LiveServer, card_no: str) -> dict[str, object]:
 
 def test_a_loss_reported_here_is_seen_by_the_next_inquiry_and_a_lift_too(live: LiveServer) -> None:
     card = new_card(live.rt)
-    assert live.broker.current_mirror() is not None
+    live.mirror()
     assert inquire(live, card)["invalid"] is False
     report_lost(live.rt, card)
     assert inquire(live, card)["invalid"] is True
@@ -188,9 +188,7 @@ def test_cards_listed_before_the_server_started_are_in_its_copy(committed_rt: Ru
     card = new_card(committed_rt)
     report_lost(committed_rt, card)
     with live_server(committed_rt) as live:
-        mirror = live.broker.current_mirror()
-        assert mirror is not None
-        assert not mirror.clears(card)
+        assert not live.mirror().clears(card)
         assert inquire(live, card)["invalid"] is True
 
 
@@ -204,8 +202,6 @@ def test_a_change_committed_by_another_process_reaches_the_copy(live: LiveServer
         while inquire(live, card)["invalid"] is False:
             assert time.monotonic() < deadline, "the change never reached the server's copy"
             time.sleep(0.05)
-        mirror = live.broker.current_mirror()
-        assert mirror is not None
-        assert not mirror.clears(card)
+        assert not live.mirror().clears(card)
     finally:
         elsewhere.engine.dispose()

@@ -24,7 +24,8 @@ from sscard.runtime import Runtime, build_runtime
 from tests.api import Api
 from tests.conftest import START, make_settings, migrated_engine
 from tests.invalid_list.cards import lift, new_card, report_lost, version_now
-from tests.invalid_list.live import STREAM, LiveServer, demo_server, live_server, stream, take, versions
+from tests.invalid_list.live import STREAM, LiveServer, live_server, stream, take, versions
+from tests.servers import demo_server
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from sscard.invalid_list.lookup import InvalidList
 from sscard.terminal.agent import TerminalAgent
 from sscard.terminal.client import ListClient
 from sscard.terminal.state import TerminalState, save_state
-from tests.invalid_list.live import demo_server as running_demo
+from tests.servers import demo_server as running_demo
 
 DELIVERY_SECONDS = 10.0
 HOLDER = ("李秀英", "110105198503120020", "北京市朝阳区某科技有限公司")  # the demo's person 1, Beijing

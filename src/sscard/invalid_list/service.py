@@ -13,7 +13,7 @@ from sscard.cards.states import CardStatus
 from sscard.errors import ServiceError
 from sscard.invalid_list.models import InvalidCard, ListChange, ListCounter
 from sscard.invalid_list.rules import ListReason, Op, change_for, listing
-from sscard.loss.models import Replacement
+from sscard.loss.queue import open_replacement_of
 from sscard.policy.regions import scope_prefix
 from sscard.unit import Unit
 
@@ -30,7 +30,9 @@ def sync_card(unit: Unit, card: Card) -> ListChange | None:
     """Bring the card's list entry in line with its state, in the same transaction,
     appending the change terminals will follow (R-INV-1, R-INV-3)."""
     entry = unit.session.get(InvalidCard, card.card_no)
-    wanted = listing(CardStatus(card.status), _open_replacement_reason(unit, card), expired=card.expired_at is not None)
+    replacement = open_replacement_of(unit, card)
+    reason = replacement.reason if replacement is not None else None
+    wanted = listing(CardStatus(card.status), reason, expired=card.expired_at is not None)
     change = change_for(ListReason(entry.reason) if entry else None, wanted)
     if change is None:
         return None
@@ -61,11 +63,6 @@ def sync_card(unit: Unit, card: Card) -> ListChange | None:
         # Delivered to every listening process when, and only if, this commits.
         unit.session.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(version))))
     return logged
-
-
-def _open_replacement_reason(unit: Unit, card: Card) -> str | None:
-    stmt = select(Replacement.reason).where(Replacement.old_card_id == card.id, Replacement.collected_at.is_(None))
-    return unit.session.scalar(stmt)
 
 
 def _next_version(session: Session) -> int:
