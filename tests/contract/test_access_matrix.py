@@ -86,6 +86,8 @@ DECISIONS: dict[str, frozenset[Role | None]] = {
     "POST /v1/settlements/offline": frozenset({T}),
     "POST /v1/settlements/{settlement_id}/refund": frozenset({T}),
     "POST /v1/terminals/me/sync": frozenset({T}),
+    "PATCH /v1/terminals/{terminal_id}": frozenset({A}),
+    "POST /v1/terminals/{terminal_id}/secret": frozenset({A}),
     "POST /v1/users": frozenset({A}),
     "POST /v1/users/{username}/password": frozenset({A}),
     "PUT /v1/cards/{card_no}/pin": frozenset({B, H}),
