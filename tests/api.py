@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from sscard.auth.models import User
 from sscard.db import transaction
+from sscard.institutions.models import Institution, Terminal
 from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.terminal.card import SoftwareCard
@@ -23,11 +24,38 @@ METRICS_TOKEN = "metrics-" + "m" * 32
 
 
 def token_for(rt: Runtime, principal: Principal) -> str:
-    """A token for the principal; a login of that name is made first if there is none,
-    since every token but a terminal's stands only while its login does (R-SEC-2)."""
-    if principal.role is not Role.TERMINAL and principal.generation is None:
-        principal = dataclasses.replace(principal, generation=login_generation(rt, principal))
+    """A token for the principal; a login (or terminal) of that name is made first if
+    there is none, since every token stands only while its login does (R-SEC-2)."""
+    if principal.generation is None:
+        made = terminal_generation if principal.role is Role.TERMINAL else login_generation
+        principal = dataclasses.replace(principal, generation=made(rt, principal))
     return rt.tokens.issue(principal, rt.clock.now())
+
+
+def terminal_generation(rt: Runtime, principal: Principal) -> int:
+    """The generation of the principal's terminal; made if missing, at a designated
+    pharmacy in the principal's region (or under its institution, when it names one)."""
+    with transaction(rt.sessions) as session:
+        terminal = session.scalars(select(Terminal).where(Terminal.terminal_id == principal.subject)).one_or_none()
+        if terminal is None:
+            institution_id = principal.institution_id
+            if institution_id is None or session.get(Institution, institution_id) is None:
+                institution = Institution(
+                    name="测试药房",
+                    kind="pharmacy",
+                    region_code=principal.region,
+                    designated=True,
+                    created_at=rt.clock.now(),
+                )
+                session.add(institution)
+                session.flush()
+                institution_id = institution.id
+            terminal = Terminal(
+                terminal_id=principal.subject, institution_id=institution_id, secret_hash="!", created_at=rt.clock.now()
+            )
+            session.add(terminal)
+            session.flush()
+        return terminal.generation
 
 
 def login_generation(rt: Runtime, principal: Principal) -> int:

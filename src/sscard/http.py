@@ -27,6 +27,7 @@ from sscard.clock import token_time
 from sscard.context import language_var, request_id_var
 from sscard.db import transaction
 from sscard.errors import Forbidden, ServiceError, Unauthenticated, problem_body
+from sscard.institutions.service import current_terminal_generation
 from sscard.roles import Principal, Role
 from sscard.unit import Unit
 
@@ -216,36 +217,50 @@ async def principal(request: Request, token: Annotated[str | None, Depends(_bear
         raise Unauthenticated("a bearer token is required")
     rt = runtime(request)
     caller, grant = rt.tokens.check(token, token_time(rt.clock))
-    if grant is None:  # a terminal: no login to check
-        return caller
     # R-SEC-2, warm: one comparison; the full check only when a second has passed.
     if grant.trusted_until <= rt.tokens.grants.monotonic():
-        await run_in_threadpool(_read_grant, rt, caller.subject, grant)
+        await run_in_threadpool(_read_grant, rt, caller, grant)
     return _granted(caller, grant)
+
+
+async def still_granted_now(rt: Runtime, caller: Principal, recheck_seconds: float) -> bool:
+    """Whether the caller's login or terminal still stands (R-SEC-2), for a response
+    that outlives its request (the list's event stream). A change made in this process
+    is seen at once; one made in another is read at most every `recheck_seconds`, so a
+    thousand open streams do not each read the database on every change."""
+    grants = rt.tokens.grants
+    grant = grants.of(caller.grant_key)
+    if grants.monotonic() - grant.checked_at >= recheck_seconds:
+        await run_in_threadpool(_read_grant, rt, caller, grant)
+    return still_granted(caller.generation, grant.generation)
 
 
 def verified_caller(rt: Runtime, token: str) -> Principal:
     """The same check as `principal`, for a caller already on a worker thread (the
     pages' session cookie): signature, expiry and the login's grant (R-SEC-2)."""
     caller, grant = rt.tokens.check(token, token_time(rt.clock))
-    if grant is None:
-        return caller
     if grant.trusted_until <= rt.tokens.grants.monotonic():
-        _read_grant(rt, caller.subject, grant)
+        _read_grant(rt, caller, grant)
     return _granted(caller, grant)
 
 
 def _granted(caller: Principal, grant: Grant) -> Principal:
     if not still_granted(caller.generation, grant.generation):
+        if caller.role is Role.TERMINAL:
+            raise Unauthenticated("this terminal was disabled or given a new secret since the token was issued")
         raise Unauthenticated("this login was changed or disabled since the token was issued; sign in again")
     return caller
 
 
-def _read_grant(rt: Runtime, login: str, grant: Grant) -> None:
-    # R-SEC-2: at most once a second per login and process, on a worker thread.
+def _read_grant(rt: Runtime, caller: Principal, grant: Grant) -> None:
+    # R-SEC-2: at most once a second per login (or terminal) and process, on a worker thread.
     epoch = grant.epoch
     with rt.read_sessions() as db:
-        rt.tokens.grants.remember(grant, current_generation(db, login), epoch)
+        if caller.role is Role.TERMINAL:
+            generation = current_terminal_generation(db, caller.subject)
+        else:
+            generation = current_generation(db, caller.subject)
+        rt.tokens.grants.remember(grant, generation, epoch)
 
 
 ANONYMOUS = Principal(subject="anonymous", role=Role.CARDHOLDER, region="000000")

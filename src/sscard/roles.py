@@ -34,8 +34,14 @@ class Principal:
     person_id: int | None = None
     bank: str | None = None
     institution_id: int | None = None
-    # The login's generation when the token was issued (R-SEC-2); None for a terminal.
+    # The generation of the login (or terminal) when the token was issued (R-SEC-2).
     generation: int | None = None
+
+    @property
+    def grant_key(self) -> str:
+        """The login or terminal whose grant the token stands on (R-SEC-2); a terminal's
+        key cannot be a username, which has no `/`."""
+        return f"terminal/{self.subject}" if self.role is Role.TERMINAL else self.subject
 
     @property
     def is_staff(self) -> bool:

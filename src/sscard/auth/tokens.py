@@ -24,7 +24,7 @@ class TokenSigner:
     def __init__(self, secret: bytes, ttl: timedelta) -> None:
         self._key = hmac.new(secret, b"sscard/token-key/v1", hashlib.sha256).digest()
         self.ttl = ttl
-        self._verified: dict[str, tuple[Principal, float, Grant | None]] = {}
+        self._verified: dict[str, tuple[Principal, float, Grant]] = {}
         self.grants = Grants()
 
     def issue(self, principal: Principal, now: datetime) -> str:
@@ -50,9 +50,9 @@ class TokenSigner:
         """The principal of a valid token; raises Unauthenticated."""
         return self.check(token, now)[0]
 
-    def check(self, token: str, now: datetime) -> tuple[Principal, Grant | None]:
-        """The principal of a valid token and the grant of its login (R-SEC-2; None for a
-        terminal, which has no login); raises Unauthenticated."""
+    def check(self, token: str, now: datetime) -> tuple[Principal, Grant]:
+        """The principal of a valid token and the grant of its login or terminal
+        (R-SEC-2); raises Unauthenticated."""
         # A terminal sends the same token with every request for its whole life: its
         # signature is checked once, and only its expiry on each later use.
         verified = self._verified.get(token)
@@ -63,12 +63,12 @@ class TokenSigner:
             raise Unauthenticated("the token has expired")
         return principal, grant
 
-    def _remember(self, token: str) -> tuple[Principal, float, Grant | None]:
+    def _remember(self, token: str) -> tuple[Principal, float, Grant]:
         principal, expires = self._decode(token)
         if len(self._verified) >= VERIFIED_TOKENS:
             self._verified.clear()  # tokens live minutes: a full cache is mostly expired
             self.grants.clear()
-        grant = None if principal.role is Role.TERMINAL else self.grants.of(principal.subject)
+        grant = self.grants.of(principal.grant_key)
         verified = self._verified[token] = (principal, expires, grant)
         return verified
 

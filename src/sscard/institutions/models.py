@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sscard.db import Base, UTCDateTime
@@ -36,3 +36,7 @@ class Terminal(Base):
     # R-INV-3: the list version the terminal says it applied, and when it said so.
     list_version: Mapped[int | None] = mapped_column(BigInteger)
     list_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # R-SEC-2: bumped when the terminal is disabled, enabled or given a new secret; a
+    # token of another generation is void, as a login's is.
+    generation: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    disabled: Mapped[bool] = mapped_column(default=False, server_default=false())

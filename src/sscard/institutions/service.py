@@ -7,7 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from sscard.errors import NotFound
@@ -79,18 +79,73 @@ def add_terminal(
 
 
 def authenticate_terminal(session: Session, client_id: str, client_secret: str) -> Principal | None:
-    """The terminal's principal for valid client credentials, else None."""
+    """The terminal's principal for valid client credentials, else None (a disabled
+    terminal's too, R-SEC-2)."""
     row = session.execute(
         select(Terminal, Institution).join(Institution).where(Terminal.terminal_id == client_id)
     ).one_or_none()
     if row is None or not hmac.compare_digest(row.Terminal.secret_hash, _digest(client_secret)):
+        return None
+    if row.Terminal.disabled:
         return None
     return Principal(
         subject=row.Terminal.terminal_id,
         role=Role.TERMINAL,
         region=row.Institution.region_code,
         institution_id=row.Institution.id,
+        generation=row.Terminal.generation,
     )
+
+
+def current_terminal_generation(session: Session, terminal_id: str) -> int | None:
+    """The generation a token of this terminal must carry; None if it is gone or disabled."""
+    row = session.execute(
+        select(Terminal.generation, Terminal.disabled).where(Terminal.terminal_id == terminal_id)
+    ).one_or_none()
+    return None if row is None or row.disabled else int(row.generation)
+
+
+def change_terminal(unit: Unit, terminal_id: str, *, disabled: bool) -> tuple[Terminal, Institution]:
+    """Disable a terminal or enable it again; its tokens end either way (R-SEC-2)."""
+    terminal, institution = _terminal_in_scope(unit, terminal_id)
+    terminal.disabled = disabled
+    _new_generation(unit, terminal)
+    unit.audit("terminal.change", ("terminal", terminal.terminal_id), institution.region_code, disabled=disabled)
+    return terminal, institution
+
+
+def rotate_terminal_secret(unit: Unit, terminal_id: str) -> tuple[Terminal, str]:
+    """A new client secret, shown this once; the old one and its tokens end (R-SEC-2)."""
+    terminal, institution = _terminal_in_scope(unit, terminal_id)
+    secret = secrets.token_urlsafe(32)
+    terminal.secret_hash = _digest(secret)
+    _new_generation(unit, terminal)
+    unit.audit("terminal.secret_rotate", ("terminal", terminal.terminal_id), institution.region_code)
+    return terminal, secret
+
+
+def _terminal_in_scope(unit: Unit, terminal_id: str) -> tuple[Terminal, Institution]:
+    row = unit.session.execute(
+        select(Terminal, Institution)
+        .join(Institution)
+        .where(Terminal.terminal_id == terminal_id)
+        .with_for_update(of=Terminal)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no terminal {terminal_id!r}")
+    unit.actor.require_region(row.Institution.region_code)
+    return row.Terminal, row.Institution
+
+
+def _new_generation(unit: Unit, terminal: Terminal) -> None:
+    terminal.generation += 1
+    unit.session.flush()
+    key = Principal(subject=terminal.terminal_id, role=Role.TERMINAL).grant_key
+    invalidate = unit.runtime.tokens.grants.invalidate
+    # At once, and again when the change commits: a request that read the old
+    # generation meanwhile must not keep it in this process.
+    invalidate(key)
+    event.listen(unit.session, "after_commit", lambda _session: invalidate(key), once=True)
 
 
 def _digest(secret: str) -> str:

@@ -188,6 +188,7 @@ class TerminalStatus(Out):
     list_synced_at: datetime | None
     behind_since: datetime | None
     lagging: bool
+    disabled: bool
 
 
 class TerminalList(Out):
@@ -211,6 +212,7 @@ def terminals(
             list_synced_at=lag.terminal.list_synced_at,
             behind_since=lag.behind_since,
             lagging=lag.lagging,
+            disabled=lag.terminal.disabled,
         )
         for lag in sync.terminal_lags(unit)
         if lagging is None or lag.lagging == lagging

@@ -18,10 +18,18 @@ from fastapi.responses import StreamingResponse
 from fastapi.sse import format_sse_event
 
 from sscard.errors import Invalid
-from sscard.http import runtime
+from sscard.http import runtime, still_granted_now
 from sscard.invalid_list import service
-from sscard.invalid_list.broker import ListBroker, ListEvent, StreamUnavailable, Subscription, read_changes
+from sscard.invalid_list.broker import (
+    HEARTBEAT_SECONDS,
+    ListBroker,
+    ListEvent,
+    StreamUnavailable,
+    Subscription,
+    read_changes,
+)
 from sscard.invalid_list.routes import LIST_READERS, ChangeRead, ScopeParam, list_scope
+from sscard.roles import Principal
 from sscard.unit import Unit
 
 if TYPE_CHECKING:
@@ -54,7 +62,7 @@ def stream(
     scope = list_scope(unit, scope)
     start = _resume_point(unit, scope, _resume_after(last_event_id, since))
     broker = _running_broker(request)
-    events = _events(broker, runtime(request), scope, start)
+    events = _events(broker, runtime(request), unit.actor, scope, start)
     return StreamingResponse(events, media_type=EVENT_STREAM, headers={"Cache-Control": "no-cache"})
 
 
@@ -81,7 +89,7 @@ def _running_broker(request: Request) -> ListBroker:
     return broker
 
 
-async def _events(broker: ListBroker, rt: Runtime, scope: str, start: int) -> AsyncIterator[bytes]:
+async def _events(broker: ListBroker, rt: Runtime, caller: Principal, scope: str, start: int) -> AsyncIterator[bytes]:
     subscription = broker.subscribe(scope)
     try:
         cursor = start
@@ -93,6 +101,11 @@ async def _events(broker: ListBroker, rt: Runtime, scope: str, start: int) -> As
             if len(changes) < BACKLOG_BATCH:
                 break
         async for chunk in _live(subscription, cursor):
+            # R-SEC-2: a terminal disabled (or a login changed) meanwhile is out at the
+            # next change or heartbeat (within two heartbeats if another process made
+            # the change); its reconnect is told 401.
+            if not await still_granted_now(rt, caller, HEARTBEAT_SECONDS):
+                return
             yield chunk
     except service.SnapshotRequired:
         return  # the log was trimmed meanwhile: the reconnect will be told 410
