@@ -37,9 +37,12 @@ def run(full: bool) -> list[Figure]:
             person_id = person["person_id"]
             for _ in range(postings - 1):  # the funded card's deposit is the first posting
                 api.post(f"/v1/persons/{person_id}/deposits", {"amount": 1})
-            with _signed_in_page_client(base) as client:
+            client = _signed_in_page_client(base)
+            try:
                 pages = _pages(client, person_id, card_no, person["id_number"])
                 times = {name: _times(client, path, rounds) for name, path in pages.items()}
+            finally:
+                client.close()
     note = f"{postings:,} postings, {rounds} requests a page one at a time, 1 worker, PostgreSQL"
     figures = []
     for name, measured in times.items():

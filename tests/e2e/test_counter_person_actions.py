@@ -151,3 +151,26 @@ def test_a_replacement_at_another_bank_prints_its_receipt_and_clearing_notice(pa
     page.get_by_role("link", name=re.compile("Back to the person", re.I)).click()
     expect(page.get_by_text(re.compile("Balance transfer to the new card at BOB"))).to_be_visible()
     check_page(page, "person-cross-bank")
+
+
+def test_the_cancellation_and_claim_forms_read_in_chinese(page: Page) -> None:
+    name, id_number = WANG_HAORAN
+    sign_in(page, english=False)
+    page.get_by_label("身份证号、卡号、手机号或姓名").fill(id_number)
+    page.get_by_role("button", name="查询").click()
+    page.get_by_role("link", name=re.compile(name)).click()
+    page.get_by_role("button", name="注销卡").first.click()
+    expect(page.get_by_role("heading", name=re.compile("注销卡"))).to_be_visible()
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="注销卡").click()
+    assert answer.value.status == 422
+    summary = page.get_by_role("alert")
+    expect(summary.get_by_role("heading", name="出现问题")).to_be_visible()
+    expect(page.locator("#reason-error")).to_have_text("请选择注销原因。")
+    check_page(page, "cancel-refused-zh")
+    page.get_by_role("link", name="返回人员页面").click()
+    page.get_by_role("button", name="受理报销").click()
+    expect(page.get_by_role("heading", name="受理报销申请")).to_be_visible()
+    page.get_by_role("button", name="确认").click()
+    expect(page.locator("#expenses-error")).to_contain_text("请至少填写一张发票")
+    check_page(page, "claim-refused-zh")

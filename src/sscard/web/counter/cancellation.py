@@ -96,7 +96,7 @@ def cancel(
     try:
         reason = CancellationReason(form.reason)
     except ValueError:
-        errors.add("reason", text(language, "error.invalid_request"))
+        errors.add("reason", text(language, "counter.choose_reason"))
         return _again(request, caller, person_id, card_no, form, errors)
     if form.confirm != "yes":  # cancelling is final: the clerk ticks that they know
         errors.add("confirm", text(language, "counter.cancel_confirm_needed"))

@@ -177,7 +177,7 @@ def decide(
     try:
         decision = Decision(form.decision)
     except ValueError:
-        errors.add("decision", text(language, "error.invalid_request"))
+        errors.add("decision", text(language, "counter.choose_decision"))
         return _claim_again(request, caller, claim_id, form, errors)
     amount = None
     if decision is Decision.APPROVE and form.approved_amount:
