@@ -6,7 +6,7 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 PORT ?= 8000
 
-.PHONY: help install run test lint migrations-check ci clean bench bench-full docs docs-check
+.PHONY: help install run test lint migrations-check ci clean bench bench-full docs docs-check screenshots
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -41,6 +41,10 @@ docs: install ## serve the documentation site at http://127.0.0.1:8001 while you
 
 docs-check: install ## build the documentation site, refusing any warning (a broken link or include)
 	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet --site-dir "$$dir"
+
+screenshots: install ## run the browser tests and copy the office docs' screenshots into docs/office/screenshots
+	$(VENV)/bin/pytest -q -p no:randomly tests/e2e
+	$(VENV)/bin/python -m tests.e2e.publish_screenshots
 
 ci: lint migrations-check docs-check test ## what .ci/run runs after installing PostgreSQL
 

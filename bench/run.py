@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Every bench/bN_*.py is a benchmark, run in the order of its number.
 MODULES = sorted(f"bench.{path.stem}" for path in (ROOT / "bench").glob("b[0-9]_*.py"))
 console = Console()
+LOAD_AT_START = os.getloadavg()  # the machine is shared: how busy it was is part of a figure
 
 
 def main() -> int:
@@ -108,7 +109,10 @@ def _record(figures: list[Figure], args: argparse.Namespace) -> None:
     results = ROOT / "bench" / "results"
     results.mkdir(exist_ok=True)
     path = results / f"{now:%Y%m%dT%H%M%SZ}.json"
-    meta = {"date": now.isoformat(), "commit": _commit(), "machine": machine(), "command": command}
+    load = "load average (1, 5, 15 min) at start {:.2f} {:.2f} {:.2f}, at end {:.2f} {:.2f} {:.2f}".format(
+        *LOAD_AT_START, *os.getloadavg()
+    )
+    meta = {"date": now.isoformat(), "commit": _commit(), "machine": f"{machine()}; {load}", "command": command}
     path.write_text(json.dumps(meta | {"figures": [f.as_json() for f in figures]}, indent=2, ensure_ascii=False))
     with (ROOT / "BENCHMARKS.md").open("a") as out:
         out.write(f"\n## {now:%Y-%m-%d %H:%M} UTC — `{command}` at {meta['commit']}\n\n{meta['machine']}\n\n")

@@ -238,6 +238,7 @@ class ClaimQuery:
     until: datetime | None = None
     before_id: int | None = None
     limit: int = 50
+    person_id: int | None = None
 
 
 def list_claims(unit: Unit, query: ClaimQuery) -> Sequence[Claim]:
@@ -250,6 +251,8 @@ def list_claims(unit: Unit, query: ClaimQuery) -> Sequence[Claim]:
         unit.actor.require_region(region)
         if prefix := scope_prefix(region):
             stmt = stmt.where(Claim.region_code.startswith(prefix, autoescape=True))
+    if query.person_id is not None:
+        stmt = stmt.where(Claim.person_id == query.person_id)
     if query.status:
         stmt = stmt.where(Claim.status == query.status)
     if query.since:

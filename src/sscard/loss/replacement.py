@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from sscard.cards.banks import is_cooperative_bank
+from sscard.cards.banks import COOPERATIVE_BANKS, is_cooperative_bank
 from sscard.cards.events import CardActivated
 from sscard.cards.models import Card
 from sscard.cards.service import find_card, record_transition, reserve_card_no, transition, valid_until
@@ -20,6 +20,7 @@ from sscard.loss import rules
 from sscard.loss.certificate import CollectionCertificate
 from sscard.loss.events import ReplacementApplied, ReplacementCollected, ReplacementReady
 from sscard.loss.models import Replacement
+from sscard.loss.notices import ClearingNotice, FeeReceipt
 from sscard.loss.rules import ReplacementReason
 from sscard.loss.service import Reporter, check_presence, has_replacement
 from sscard.people.idnumber import mask_id_number
@@ -378,3 +379,48 @@ def _cross_bank(unit: Unit, replacement_id: int) -> Replacement:
     if replacement.new_bank == old.bank:
         raise Conflict("not_cross_bank", "the new card is at the same bank; its balance moves on activation")
     return replacement
+
+
+def fee_receipt(unit: Unit, replacement_id: int) -> FeeReceipt:
+    """What the printed fee receipt of a replacement the caller may see shows (R-REP-2)."""
+    replacement = find_replacement(unit, replacement_id)
+    old = unit.session.get_one(Card, replacement.old_card_id)
+    person = unit.session.get_one(Person, replacement.person_id)
+    return FeeReceipt(
+        receipt_no=f"{replacement.collection_certificate_no}-F",
+        holder_name=person.name,
+        masked_id_number=mask_id_number(person.id_number),
+        old_card_no=old.card_no,
+        new_card_no=replacement.new_card_no,
+        reason=replacement.reason,
+        fee_yuan=f"{replacement.fee // 100}.{replacement.fee % 100:02d}",
+        paid_on=china_date(replacement.fee_paid_at),
+        issuing_region=f"{old.region_code} {_region_label(unit, old.region_code)}",
+        received_by=replacement.applied_by,
+    )
+
+
+def clearing_notice(unit: Unit, replacement_id: int) -> ClearingNotice:
+    """The sub-center's clearing notice of a transfer across banks (R-REP-6): 409
+    not_cross_bank when the new card is at the old card's bank."""
+    replacement = find_replacement(unit, replacement_id)
+    old = unit.session.get_one(Card, replacement.old_card_id)
+    if replacement.new_bank == old.bank:
+        raise Conflict("not_cross_bank", "the new card is at the same bank; its balance moves on activation")
+    person = unit.session.get_one(Person, replacement.person_id)
+    # Before collection the whole balance is still on the old card; after it, what is held.
+    balance = select(Account.balance).where(Account.person_id == person.id)
+    amount = replacement.held_amount if replacement.collected_at is not None else unit.session.scalars(balance).one()
+    issued = replacement.clearing_notice_at or unit.now
+    return ClearingNotice(
+        notice_no=f"{replacement.collection_certificate_no}-C",
+        holder_name=person.name,
+        masked_id_number=mask_id_number(person.id_number),
+        old_card_no=old.card_no,
+        old_bank=f"{old.bank} {COOPERATIVE_BANKS.get(old.bank, '')}".strip(),
+        new_card_no=replacement.new_card_no,
+        new_bank=f"{replacement.new_bank} {COOPERATIVE_BANKS.get(replacement.new_bank, '')}".strip(),
+        balance_yuan=f"{amount // 100}.{amount % 100:02d}",
+        issued_on=china_date(issued),
+        issuing_region=f"{old.region_code} {_region_label(unit, old.region_code)}",
+    )

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from sscard.guide.build import CATALOGS
 from sscard.guide.catalog import Language
+from sscard.web import texts_counter
 
 ZH: dict[str, str] = {
     "app.name": "社会保障卡服务",
@@ -343,6 +344,8 @@ EN: dict[str, str] = {
     "error.other": "This cannot be done: {detail}",
 }
 
+ZH.update({k: v for k, v in texts_counter.ZH.items() if k not in ZH})
+EN.update({k: v for k, v in texts_counter.EN.items() if k not in EN})
 TEXTS: Mapping[Language, Mapping[str, str]] = {Language.ZH_CN: ZH, Language.EN: EN}
 
 
@@ -354,4 +357,4 @@ def text(language: Language, key: str, **values: object) -> str:
 
 def document_name(language: Language, document: str) -> str:
     """A document as the guide names it."""
-    return CATALOGS[language].documents.get(document, document)
+    return CATALOGS[language].documents.get(document) or TEXTS[language].get(f"doc.{document}", document)
