@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from sscard.guide.build import CATALOGS
 from sscard.guide.catalog import Language
+from sscard.web.texts_me import EN_ME, ZH_ME
 
 ZH: dict[str, str] = {
     "app.name": "社会保障卡服务",
@@ -19,7 +20,8 @@ ZH: dict[str, str] = {
     "nav.queue": "补卡队列",
     "signed_in_as": "已登录：{user}（{role}）",
     "sign_out": "退出登录",
-    "login.title": "工作人员登录",
+    "login.title": "登录",
+    "login.hint": "工作人员和持卡人都在这里登录。",
     "login.username": "用户名",
     "login.password": "密码",
     "login.submit": "登录",
@@ -182,7 +184,8 @@ EN: dict[str, str] = {
     "nav.queue": "Replacement queue",
     "signed_in_as": "Signed in as {user} ({role})",
     "sign_out": "Sign out",
-    "login.title": "Staff sign-in",
+    "login.title": "Sign in",
+    "login.hint": "Staff and cardholders sign in here.",
     "login.username": "Username",
     "login.password": "Password",
     "login.submit": "Sign in",
@@ -342,6 +345,10 @@ EN: dict[str, str] = {
     "error.invalid_request": "Something is missing or not in the right form.",
     "error.other": "This cannot be done: {detail}",
 }
+
+# The cardholder's pages and the guide page keep their texts in texts_me.py.
+ZH |= ZH_ME
+EN |= EN_ME
 
 TEXTS: Mapping[Language, Mapping[str, str]] = {Language.ZH_CN: ZH, Language.EN: EN}
 
