@@ -10,6 +10,8 @@ def install_pages(app: FastAPI) -> None:
     """Add the pages to the application."""
     from sscard.web.access import PageRefusal
     from sscard.web.counter import router as counter_router
+    from sscard.web.guide_page import router as guide_router
+    from sscard.web.me import router as me_router
     from sscard.web.routes import router
 
     @app.exception_handler(PageRefusal)
@@ -18,3 +20,5 @@ def install_pages(app: FastAPI) -> None:
 
     app.include_router(router)
     app.include_router(counter_router)
+    app.include_router(me_router)
+    app.include_router(guide_router)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from sscard.guide.build import CATALOGS
 from sscard.guide.catalog import Language
 from sscard.web import texts_counter
+from sscard.web.texts_me import EN_ME, ZH_ME
 
 ZH: dict[str, str] = {
     "app.name": "社会保障卡服务",
@@ -20,7 +21,8 @@ ZH: dict[str, str] = {
     "nav.queue": "补卡队列",
     "signed_in_as": "已登录：{user}（{role}）",
     "sign_out": "退出登录",
-    "login.title": "工作人员登录",
+    "login.title": "登录",
+    "login.hint": "工作人员和持卡人都在这里登录。",
     "login.username": "用户名",
     "login.password": "密码",
     "login.submit": "登录",
@@ -183,7 +185,8 @@ EN: dict[str, str] = {
     "nav.queue": "Replacement queue",
     "signed_in_as": "Signed in as {user} ({role})",
     "sign_out": "Sign out",
-    "login.title": "Staff sign-in",
+    "login.title": "Sign in",
+    "login.hint": "Staff and cardholders sign in here.",
     "login.username": "Username",
     "login.password": "Password",
     "login.submit": "Sign in",
@@ -344,8 +347,12 @@ EN: dict[str, str] = {
     "error.other": "This cannot be done: {detail}",
 }
 
+# The counter's actions and the cardholder's pages keep their texts beside these.
 ZH.update({k: v for k, v in texts_counter.ZH.items() if k not in ZH})
 EN.update({k: v for k, v in texts_counter.EN.items() if k not in EN})
+ZH |= ZH_ME
+EN |= EN_ME
+
 TEXTS: Mapping[Language, Mapping[str, str]] = {Language.ZH_CN: ZH, Language.EN: EN}
 
 
