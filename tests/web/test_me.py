@@ -253,7 +253,7 @@ def test_no_claim_before_the_new_card_is_collected(api: Api) -> None:
     signed_in_holder(api, person)
     refused = api.client.post("/me/claims", data=claim_form(api), headers=EN)
     assert refused.status_code == 409
-    assert "once you have collected the new card" in refused.text
+    assert "once the new card is collected" in refused.text
 
 
 def test_the_replacement_shows_its_ready_date_and_certificate(api: Api) -> None:

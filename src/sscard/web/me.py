@@ -411,7 +411,7 @@ def _claim_refusal(language: Language, exc: ServiceError) -> FormErrors:
             "expenses",
             text(
                 language,
-                "error.expense_outside_window",
+                "me.expense_outside_window",
                 window_from=window.get("from", ""),
                 window_to=window.get("to", ""),
                 outside=CATALOGS[language].list_separator.join(exc.extra.get("outside", [])),
@@ -419,7 +419,7 @@ def _claim_refusal(language: Language, exc: ServiceError) -> FormErrors:
         )
     elif exc.code == "duplicate_invoice":
         invoices = CATALOGS[language].list_separator.join(exc.extra.get("invoices", []))
-        errors.add("expenses", text(language, "error.duplicate_invoice", invoices=invoices))
+        errors.add("expenses", text(language, "me.duplicate_invoice", invoices=invoices))
     elif exc.code == "documents_missing":
         missing = missing_phrase(language, exc.extra.get("missing", []))
         errors.add("documents", text(language, "error.documents_missing", missing=missing))
