@@ -9,6 +9,7 @@ from fastapi.responses import Response
 def install_pages(app: FastAPI) -> None:
     """Add the pages to the application."""
     from sscard.web.access import PageRefusal
+    from sscard.web.admin import router as admin_router
     from sscard.web.counter import router as counter_router
     from sscard.web.routes import router
 
@@ -18,3 +19,4 @@ def install_pages(app: FastAPI) -> None:
 
     app.include_router(router)
     app.include_router(counter_router)
+    app.include_router(admin_router)

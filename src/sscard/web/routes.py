@@ -20,7 +20,8 @@ from sscard.web.texts import text
 
 router = APIRouter(include_in_schema=False)
 
-COUNTER_ROLES = frozenset({Role.CLERK, Role.OPERATOR, Role.BANK})
+# Where a signed-in role starts.
+START_PAGES = {Role.CLERK: "/counter", Role.OPERATOR: "/counter", Role.BANK: "/counter", Role.ADMIN: "/admin"}
 ONE_YEAR = 365 * 24 * 3600
 
 
@@ -35,8 +36,8 @@ def local_path(target: str | None) -> str:
 def home(request: Request) -> Response:
     """Staff to their start page; everyone else to sign in."""
     principal = signed_in(request)
-    if principal is not None and principal.role in COUNTER_ROLES:
-        return RedirectResponse("/counter", status_code=303)
+    if principal is not None and principal.role in START_PAGES:
+        return RedirectResponse(START_PAGES[principal.role], status_code=303)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -63,11 +64,11 @@ def login(
         errors = refusal_errors(language, exc, {"*": "password"})
         status = 429 if exc.status == 429 else 400
         return render(request, "login.html", {"username": username, "errors": errors}, status=status)
-    if principal.role not in COUNTER_ROLES:
+    if principal.role not in START_PAGES:
         errors = FormErrors()
         errors.add("username", text(language, "error.forbidden"))
         return render(request, "login.html", {"username": username, "errors": errors}, status=403)
-    response = RedirectResponse("/counter", status_code=303)
+    response = RedirectResponse(START_PAGES[principal.role], status_code=303)
     start_session(request, response, principal)
     return response
 

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from sscard.guide.build import CATALOGS
 from sscard.guide.catalog import Language
+from sscard.web.admin_texts import ADMIN_EN, ADMIN_ZH
 
 ZH: dict[str, str] = {
     "app.name": "社会保障卡服务",
@@ -342,6 +343,9 @@ EN: dict[str, str] = {
     "error.invalid_request": "Something is missing or not in the right form.",
     "error.other": "This cannot be done: {detail}",
 }
+
+ZH.update(ADMIN_ZH)  # the administrator's pages
+EN.update(ADMIN_EN)
 
 TEXTS: Mapping[Language, Mapping[str, str]] = {Language.ZH_CN: ZH, Language.EN: EN}
 
