@@ -49,6 +49,8 @@ def build_bus() -> Bus:
     bus.subscribe(ListChanged, dashboard.on_list_changed)  # the admin's dashboard
     bus.subscribe(LossReported, dashboard.on_loss_reported)
     bus.subscribe(SettlementRecorded, dashboard.on_settlement_recorded)
+    bus.subscribe(ReplacementApplied, dashboard.on_replacement_applied)
+    bus.subscribe(ReplacementCollected, dashboard.on_replacement_collected)
     bus.after_commit(NotificationQueued, "sms", notifications.deliver)  # R-NOTE-1
     bus.after_commit(BankEventRecorded, "bank_push", push.deliver)  # R-NOTE-2
     return bus

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import bindparam
@@ -12,9 +12,10 @@ from sqlalchemy.sql.dml import Insert
 
 from sscard.dashboard.models import DashboardCount
 
-SETTLEMENT, LOSS, INVALID = "settlement", "loss", "invalid"
-STANDING = 0  # the hour of a count that is not about an hour (the invalid list now)
-_KEY = ("metric", "hour", "region_code", "key", "shard")
+SETTLEMENT, LOSS, INVALID, REPLACEMENT = "settlement", "loss", "invalid", "replacement"
+EPOCH_DAY = date(1970, 1, 1)
+STANDING = 0  # the bucket of a count that is about no hour or day (the invalid list now)
+_KEY = ("metric", "bucket", "region_code", "key", "shard")
 
 
 def hour_of(at: datetime) -> int:
@@ -40,7 +41,12 @@ def _upsert(module: object) -> Insert:
 _UPSERTS = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
 
 
-def bump(session: Session, metric: str, hour: int, region: str, key: str, *, shard: int = 0, by: int = 1) -> None:
+def day_of(day: date) -> int:
+    """The days since 1970-01-01 of a date."""
+    return (day - EPOCH_DAY).days
+
+
+def bump(session: Session, metric: str, bucket: int, region: str, key: str, *, shard: int = 0, by: int = 1) -> None:
     """Add `by` to a count, creating it at `by`."""
-    values = {"metric": metric, "hour": hour, "region_code": region, "key": key, "shard": shard, "n": by}
+    values = {"metric": metric, "bucket": bucket, "region_code": region, "key": key, "shard": shard, "n": by}
     session.execute(_UPSERTS[session.get_bind().dialect.name], values)

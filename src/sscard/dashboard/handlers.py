@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from sscard.dashboard.counts import INVALID, LOSS, SETTLEMENT, STANDING, bump, hour_of
+from sscard.cards.models import Card
+from sscard.dashboard.counts import INVALID, LOSS, REPLACEMENT, SETTLEMENT, STANDING, bump, day_of, hour_of
 from sscard.invalid_list.events import ListChanged
-from sscard.loss.events import LossReported
+from sscard.loss.events import LossReported, ReplacementApplied, ReplacementCollected
+from sscard.loss.models import Replacement
 from sscard.settlement.events import SettlementRecorded
 from sscard.unit import Unit
 
@@ -23,3 +25,17 @@ def on_list_changed(unit: Unit, event: ListChanged) -> None:
         bump(unit.session, INVALID, STANDING, event.region, event.removed, by=-1)
     if event.added is not None:
         bump(unit.session, INVALID, STANDING, event.region, event.added)
+
+
+# The open replacements by ready date and the old card's region (the queue's scope).
+OPEN = "open"
+
+
+def on_replacement_applied(unit: Unit, event: ReplacementApplied) -> None:
+    bump(unit.session, REPLACEMENT, day_of(event.ready_on), event.region, OPEN)
+
+
+def on_replacement_collected(unit: Unit, event: ReplacementCollected) -> None:
+    replacement = unit.session.get_one(Replacement, event.replacement_id)
+    region = unit.session.get_one(Card, replacement.old_card_id).region_code
+    bump(unit.session, REPLACEMENT, day_of(replacement.ready_on), region, OPEN, by=-1)

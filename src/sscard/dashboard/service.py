@@ -5,19 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, case, func, select, true
 from sqlalchemy.orm import InstrumentedAttribute
 
-from sscard.cards.models import Card
 from sscard.claims.models import Claim
 from sscard.clock import china_date
-from sscard.dashboard.counts import INVALID, LOSS, SETTLEMENT, STANDING, hour_of, hour_start
-from sscard.dashboard.models import OPEN_REPLACEMENT, WAITING_CLAIM, DashboardCount
+from sscard.dashboard.counts import INVALID, LOSS, REPLACEMENT, SETTLEMENT, STANDING, day_of, hour_of, hour_start
+from sscard.dashboard.models import WAITING_CLAIM, DashboardCount
 from sscard.invalid_list.service import current_version
 from sscard.invalid_list.sync import TerminalLag, terminal_lags
-from sscard.loss.models import Replacement
 from sscard.policy.regions import scope_prefix
 from sscard.unit import Unit
 
@@ -82,7 +80,7 @@ def invalid_statement(scope: str) -> Select[str, str, int]:
     """The list now, by region and reason (R-INV-1)."""
     return (
         select(DashboardCount.region_code, DashboardCount.key, func.sum(DashboardCount.n))
-        .where(DashboardCount.metric == INVALID, DashboardCount.hour == STANDING)
+        .where(DashboardCount.metric == INVALID, DashboardCount.bucket == STANDING)
         .where(_in_scope(DashboardCount.region_code, scope))
         .group_by(DashboardCount.region_code, DashboardCount.key)
         .having(func.sum(DashboardCount.n) > 0)
@@ -93,25 +91,23 @@ def invalid_statement(scope: str) -> Select[str, str, int]:
 def hourly_statement(metric: str, scope: str, first_hour: int) -> Select[int, str, int]:
     """A metric's counts by hour and key from `first_hour` on."""
     return (
-        select(DashboardCount.hour, DashboardCount.key, func.sum(DashboardCount.n))
-        .where(DashboardCount.metric == metric, DashboardCount.hour >= first_hour)
+        select(DashboardCount.bucket, DashboardCount.key, func.sum(DashboardCount.n))
+        .where(DashboardCount.metric == metric, DashboardCount.bucket >= first_hour)
         .where(_in_scope(DashboardCount.region_code, scope))
-        .group_by(DashboardCount.hour, DashboardCount.key)
+        .group_by(DashboardCount.bucket, DashboardCount.key)
     )
 
 
 def replacements_statement(scope: str, now: datetime) -> Select[int, int, int]:
-    """The open replacements: in production, ready, and overdue (R-REP-3)."""
-    today = china_date(now)
-    overdue_before = today - timedelta(days=OVERDUE_DAYS)
-    stmt = select(
-        func.count(case((Replacement.ready_on > today, 1))),
-        func.count(case((Replacement.ready_on <= today, 1))),
-        func.count(case((Replacement.ready_on < overdue_before, 1))),
-    ).where(OPEN_REPLACEMENT)
-    if scope_prefix(scope):  # the queue's scope: the old card's region
-        stmt = stmt.join(Card, Card.id == Replacement.old_card_id).where(_in_scope(Card.region_code, scope))
-    return stmt
+    """The open replacements: in production, ready, and overdue (R-REP-3), by the old
+    card's region as the queue has it."""
+    today = day_of(china_date(now))
+    n = DashboardCount.n
+    return select(
+        func.coalesce(func.sum(case((DashboardCount.bucket > today, n), else_=0)), 0),
+        func.coalesce(func.sum(case((DashboardCount.bucket <= today, n), else_=0)), 0),
+        func.coalesce(func.sum(case((DashboardCount.bucket < today - OVERDUE_DAYS, n), else_=0)), 0),
+    ).where(DashboardCount.metric == REPLACEMENT, _in_scope(DashboardCount.region_code, scope))
 
 
 def claims_statement(scope: str) -> Select[str, int, datetime]:

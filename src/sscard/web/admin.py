@@ -85,7 +85,7 @@ def _dashboard_view(figures: Dashboard, language: Language) -> dict[str, Any]:
     losses = [(text(language, f"channel.{channel}"), (n,)) for channel, n in figures.losses]
     return {
         "d": figures,
-        "settlement_chart": bar_chart(hours, label_every=3),
+        "settlement_chart": bar_chart(hours, label_every=4),
         "loss_chart": bar_chart(losses),
         "approved_total": sum(h.approved for h in figures.settlements),
         "declined_total": sum(h.declined for h in figures.settlements),

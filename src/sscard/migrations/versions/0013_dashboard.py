@@ -1,10 +1,10 @@
-"""The administrator's dashboard: summary counts kept by the event handlers, and
-partial indexes of the open replacements and the waiting claims.
+"""The administrator's dashboard: summary counts kept by the event handlers, and a
+partial index of the waiting claims.
 
 The backfill counts what the tables already hold, once, so the dashboard of an
 existing installation starts from its history: the invalid list by region and
 reason, loss reports by hour, region and channel, online settlements by hour, region,
-outcome and institution.
+outcome and institution, open replacements by ready date and the old card's region.
 
 Revision ID: 0013
 Revises: 0011
@@ -21,7 +21,6 @@ down_revision = "0011"
 branch_labels = None
 depends_on = None
 
-OPEN_REPLACEMENT = sa.text("replacements.collected_at IS NULL")
 WAITING_CLAIM = sa.text("claims.status IN ('submitted', 'awaiting_second_review')")
 
 
@@ -32,24 +31,23 @@ def _hour(column: str) -> str:
     return f"CAST(strftime('%s', {column}) AS INTEGER) / 3600"
 
 
+def _day(column: str) -> str:
+    """Days since 1970-01-01 of a date column, in this database's SQL."""
+    if op.get_bind().dialect.name == "postgresql":
+        return f"({column} - DATE '1970-01-01')"
+    return f"CAST(julianday({column}) - 2440587.5 AS INTEGER)"
+
+
 def upgrade() -> None:
     op.create_table(
         "dashboard_counts",
         sa.Column("metric", sa.String(length=16), nullable=False),
-        sa.Column("hour", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("bucket", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("region_code", sa.String(length=6), nullable=False),
         sa.Column("key", sa.String(length=32), nullable=False),
         sa.Column("shard", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("n", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("metric", "hour", "region_code", "key", "shard", name=op.f("pk_dashboard_counts")),
-    )
-    op.create_index(
-        "ix_replacements_open_ready_on",
-        "replacements",
-        ["ready_on"],
-        unique=False,
-        postgresql_where=OPEN_REPLACEMENT,
-        sqlite_where=OPEN_REPLACEMENT,
+        sa.PrimaryKeyConstraint("metric", "bucket", "region_code", "key", "shard", name=op.f("pk_dashboard_counts")),
     )
     op.create_index(
         "ix_claims_waiting_region_code_submitted_at",
@@ -60,7 +58,7 @@ def upgrade() -> None:
         sqlite_where=WAITING_CLAIM,
     )
     # The SQL is built of this file's own constants only (no input reaches it).
-    columns = "(metric, hour, region_code, key, shard, n)"
+    columns = "(metric, bucket, region_code, key, shard, n)"
     op.execute(
         f"INSERT INTO dashboard_counts {columns} "  # noqa: S608
         "SELECT 'invalid', 0, region_code, reason, 0, count(*) FROM invalid_cards GROUP BY region_code, reason"
@@ -82,8 +80,16 @@ def upgrade() -> None:
         f"GROUP BY {settled_hour}, institutions.region_code, settlements.status, settlements.institution_id"
     )
 
+    ready_day = _day("replacements.ready_on")
+    op.execute(
+        f"INSERT INTO dashboard_counts {columns} "  # noqa: S608
+        f"SELECT 'replacement', {ready_day}, cards.region_code, 'open', 0, count(*) "
+        "FROM replacements JOIN cards ON cards.id = replacements.old_card_id "
+        "WHERE replacements.collected_at IS NULL "
+        f"GROUP BY {ready_day}, cards.region_code"
+    )
+
 
 def downgrade() -> None:
     op.drop_index("ix_claims_waiting_region_code_submitted_at", table_name="claims")
-    op.drop_index("ix_replacements_open_ready_on", table_name="replacements")
     op.drop_table("dashboard_counts")
