@@ -10,6 +10,7 @@ def load_all() -> None:
     import sscard.banks.models
     import sscard.cards.models
     import sscard.claims.models
+    import sscard.dashboard.models
     import sscard.institutions.models
     import sscard.invalid_list.models
     import sscard.loss.models

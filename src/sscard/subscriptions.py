@@ -15,14 +15,16 @@ from sscard.banks import push
 from sscard.banks.service import BankEventRecorded
 from sscard.cards.events import CardActivated, CardCancelled, CardChanged, CardExpiresSoon
 from sscard.claims.events import ClaimDecided
+from sscard.dashboard import handlers as dashboard
 from sscard.events import Audited, Bus
 from sscard.invalid_list import handlers as invalid_list
+from sscard.invalid_list.events import ListChanged
 from sscard.loss.events import LossLifted, LossReported, ReplacementApplied, ReplacementCollected, ReplacementReady
 from sscard.loss.replacement import on_card_activated
 from sscard.notifications import handlers as notify
 from sscard.notifications import service as notifications
 from sscard.notifications.service import NotificationQueued
-from sscard.settlement.events import CompensationGranted
+from sscard.settlement.events import CompensationGranted, SettlementRecorded
 
 
 def build_bus() -> Bus:
@@ -44,6 +46,11 @@ def build_bus() -> Bus:
     bus.subscribe(ReplacementCollected, banks.on_replacement_collected)
     bus.subscribe(ClaimDecided, notify.on_claim_decided)
     bus.subscribe(CompensationGranted, notify.on_compensation_granted)
+    bus.subscribe(ListChanged, dashboard.on_list_changed)  # the admin's dashboard
+    bus.subscribe(LossReported, dashboard.on_loss_reported)
+    bus.subscribe(SettlementRecorded, dashboard.on_settlement_recorded)
+    bus.subscribe(ReplacementApplied, dashboard.on_replacement_applied)
+    bus.subscribe(ReplacementCollected, dashboard.on_replacement_collected)
     bus.after_commit(NotificationQueued, "sms", notifications.deliver)  # R-NOTE-1
     bus.after_commit(BankEventRecorded, "bank_push", push.deliver)  # R-NOTE-2
     return bus

@@ -41,6 +41,15 @@ def list_users(unit: Unit, cursor: int | None, limit: int) -> tuple[Sequence[Use
     return users[:limit], (users[limit - 1].id if len(users) > limit else None)
 
 
+def find_user(unit: Unit, username: str) -> User:
+    """One login in the admin's scope (404 for none, 403 out_of_region for another's)."""
+    user = unit.session.scalars(select(User).where(User.username == username)).one_or_none()
+    if user is None:
+        raise NotFound(f"no login {username!r}")
+    unit.actor.require_region(user.region_code)
+    return user
+
+
 def change_user(unit: Unit, username: str, change: LoginChange) -> User:
     """Move a login to another role or region or (re-)enable it; old tokens end (R-SEC-2)."""
     user = _user_in_scope(unit, username)

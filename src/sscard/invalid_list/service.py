@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sscard.cards.models import Card
 from sscard.cards.states import CardStatus
 from sscard.errors import ServiceError
+from sscard.invalid_list.events import ListChanged
 from sscard.invalid_list.models import InvalidCard, ListChange, ListCounter
 from sscard.invalid_list.rules import ListReason, Op, change_for, listing
 from sscard.loss.queue import open_replacement_of
@@ -38,6 +39,7 @@ def sync_card(unit: Unit, card: Card) -> ListChange | None:
         return None
     op, reason = change
     version = _next_version(unit.session)
+    was = entry.reason if entry else None
     if op is Op.REMOVE:
         unit.session.delete(entry)
     elif entry is None:
@@ -59,6 +61,8 @@ def sync_card(unit: Unit, card: Card) -> ListChange | None:
     unit.session.add(logged)
     unit.session.flush()
     unit.session.info.setdefault(PENDING_CHANGES, []).append(logged)
+    added = None if op is Op.REMOVE else str(reason)
+    unit.publish(ListChanged(card.card_no, card.region_code, was, added, version))
     if unit.session.get_bind().dialect.name == "postgresql":
         # Delivered to every listening process when, and only if, this commits.
         unit.session.execute(select(func.pg_notify(NOTIFY_CHANNEL, str(version))))

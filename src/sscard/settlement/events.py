@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sscard.events import Event
 
@@ -15,3 +16,14 @@ class CompensationGranted(Event):
     person_id: int
     card_no: str
     amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementRecorded(Event):
+    """A terminal's online charge was approved or declined (`outcome`), at an institution
+    of `region`."""
+
+    institution_id: int
+    region: str
+    outcome: str
+    at: datetime

@@ -20,6 +20,7 @@ from sscard.people.models import Posting
 from sscard.people.service import account_of, post
 from sscard.roles import Role
 from sscard.settlement import ecert, statements, temporary_certificate
+from sscard.settlement.events import SettlementRecorded
 from sscard.settlement.models import Refund, Settlement
 from sscard.settlement.rules import allowed_category
 from sscard.unit import Unit
@@ -77,6 +78,7 @@ class AtTerminal:
     list_version: int | None
     institution_id: int
     designated: bool
+    region_code: str
 
 
 def settle(unit: Unit, charge: Charge) -> Approved:
@@ -100,6 +102,7 @@ def _settle(unit: Unit, charge: Charge) -> Approved:
         balance_after, slow_posting = _debit(unit, person_id, charge.amount)
     except Declined as decline:
         _record_decline(unit, _declined_record(unit, terminal, charge, person_id), decline)
+        _recorded(unit, terminal, "declined")
         raise
     settlement_id = _insert_settlement(unit, terminal, charge, person_id, balance_after)
     ref = f"settlement:{settlement_id}"
@@ -108,7 +111,12 @@ def _settle(unit: Unit, charge: Charge) -> Approved:
     else:
         slow_posting.ref = ref
     SETTLEMENTS.labels("online", "approved").inc()
+    _recorded(unit, terminal, "approved")
     return Approved(id=settlement_id, amount=charge.amount, balance_after=balance_after, at=unit.now)
+
+
+def _recorded(unit: Unit, terminal: AtTerminal, outcome: str) -> None:
+    unit.publish(SettlementRecorded(terminal.institution_id, terminal.region_code, outcome, unit.now))
 
 
 def _at_terminal(unit: Unit) -> AtTerminal:

@@ -19,7 +19,7 @@ _ACCOUNTS, _POSTINGS, _SETTLEMENTS = (cast("Table", model.__table__) for model i
 
 # The terminal and its institution, by the terminal's client id (terminal_id).
 TERMINAL = (
-    select(Terminal.terminal_id, Terminal.list_version, Institution.id, Institution.designated)
+    select(Terminal.terminal_id, Terminal.list_version, Institution.id, Institution.designated, Institution.region_code)
     .join(Institution)
     .where(Terminal.terminal_id == bindparam("terminal_id"))
 )

@@ -9,6 +9,7 @@ from fastapi.responses import Response
 def install_pages(app: FastAPI) -> None:
     """Add the pages to the application."""
     from sscard.web.access import PageRefusal
+    from sscard.web.admin import router as admin_router
     from sscard.web.counter import router as counter_router
     from sscard.web.guide_page import router as guide_router
     from sscard.web.me import router as me_router
@@ -22,3 +23,4 @@ def install_pages(app: FastAPI) -> None:
     app.include_router(counter_router)
     app.include_router(me_router)
     app.include_router(guide_router)
+    app.include_router(admin_router)

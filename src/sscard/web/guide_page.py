@@ -76,7 +76,7 @@ def guide_page(request: Request, situation: str = "", scheme: str = "", region: 
                 try:
                     guide = _guide_of(unit, chosen, language)
                 except ServiceError:
-                    errors.add("region", text(language, "error.unknown_region"))
+                    errors.add("region", text(language, "guide.unknown_region"))
     fee = fee_phrase(guide.fee, CATALOGS[language]) if guide is not None and guide.fee is not None else None
     context = view | {"chosen": chosen, "guide": guide, "fee": fee, "errors": errors}
     return render(request, "guide.html", context, status=422 if errors else 200)

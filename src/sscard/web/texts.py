@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from sscard.guide.build import CATALOGS
 from sscard.guide.catalog import Language
 from sscard.web import texts_counter
+from sscard.web.admin_texts import ADMIN_EN, ADMIN_ZH
 from sscard.web.texts_me import EN_ME, ZH_ME
 
 ZH: dict[str, str] = {
@@ -347,11 +348,14 @@ EN: dict[str, str] = {
     "error.other": "This cannot be done: {detail}",
 }
 
-# The counter's actions and the cardholder's pages keep their texts beside these.
+# The counter's actions, the cardholder's and the administrator's pages keep their
+# texts beside these.
 ZH.update({k: v for k, v in texts_counter.ZH.items() if k not in ZH})
 EN.update({k: v for k, v in texts_counter.EN.items() if k not in EN})
 ZH |= ZH_ME
 EN |= EN_ME
+ZH.update(ADMIN_ZH)
+EN.update(ADMIN_EN)
 
 TEXTS: Mapping[Language, Mapping[str, str]] = {Language.ZH_CN: ZH, Language.EN: EN}
 

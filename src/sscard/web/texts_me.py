@@ -121,7 +121,7 @@ ZH_ME: dict[str, str] = {
     "guide.hotline": "服务热线：{hotline}（24 小时）",
     "guide.production": "补卡制作时间：{days} 个工作日",
     "guide.fee": "工本费：{fee}",
-    "error.unknown_region": "请选择列表中的参保地。",
+    "guide.unknown_region": "请选择列表中的参保地。",
 }
 
 EN_ME: dict[str, str] = {
@@ -240,5 +240,5 @@ EN_ME: dict[str, str] = {
     "guide.hotline": "Hotline: {hotline} (24 hours)",
     "guide.production": "A new card takes {days} working days",
     "guide.fee": "Fee: {fee}",
-    "error.unknown_region": "Choose a region from the list.",
+    "guide.unknown_region": "Choose a region from the list.",
 }
