@@ -159,7 +159,7 @@ class InputGuard:
             return receive
         body = await read_body(headers.get(b"content-length"), receive, self.max_body)
         check_body(media, body)
-        return _replay(body)
+        return _replay(body, receive)
 
 
 def _has_body(headers: Mapping[bytes, bytes]) -> bool:
@@ -216,13 +216,15 @@ async def read_body(declared: bytes | None, receive: Receive, limit: int) -> byt
     return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Receive:
+def _replay(body: bytes, then: Receive) -> Receive:
     sent = False
 
     async def receive() -> Message:
         nonlocal sent
         if sent:
-            return {"type": "http.disconnect"}
+            # What the server says next, as without the guard: the client's leaving
+            # (a route that watches for it gives up work nobody waits for, issue 14).
+            return await then()
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
