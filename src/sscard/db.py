@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -85,8 +86,10 @@ class BoundedWaits:
         return {"connect_timeout": self.connect_seconds, "options": options, **keepalives}
 
 
-def make_engine(url: str, *, limits: BoundedWaits | None = None, **kwargs: Any) -> Engine:
-    """An engine for SQLite or PostgreSQL with the settings each needs."""
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for SQLite or PostgreSQL with the settings each needs; `limits`
+    (BoundedWaits) bounds a PostgreSQL connection's waits."""
+    limits: BoundedWaits | None = kwargs.pop("limits", None)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
     return create_engine(url, connect_args=(limits or BoundedWaits()).connect_args(), **kwargs)
@@ -219,6 +222,18 @@ def _commit(session: Session, guard: WorkGuard | None) -> None:
         if outage_of(exc, during_commit=True) == Outage(OUTCOME_UNKNOWN, Reason.CONNECTION_LOST):
             raise CommitOutcomeUnknown(str(exc.orig)) from exc
         raise
+
+
+def log_failure(logger: logging.Logger, message: str, exc: BaseException) -> None:
+    """Log a background task's failure: one line when the database is out (issue 14:
+    no traceback storm while it restarts), the traceback when it is a fault of ours."""
+    outage = outage_of(exc)
+    if outage is None:
+        logger.error(message, exc_info=exc)
+    else:
+        cause = getattr(exc, "orig", None) or exc
+        first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        logger.warning("%s: the database is out (%s: %s)", message, outage.reason, first)
 
 
 def outage_of(exc: BaseException, *, during_commit: bool = False) -> Outage | None:

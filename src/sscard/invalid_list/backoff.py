@@ -25,7 +25,7 @@ class Backoff:
 
     def ceiling(self) -> float:
         """The longest the next wait can be."""
-        return min(self.cap, self.first * 2 ** min(self._failures, 32))
+        return min(self.cap, self.first * 2.0 ** min(self._failures, 32))
 
     def next_delay(self) -> float:
         """The wait after one more failure in a row."""

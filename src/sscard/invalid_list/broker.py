@@ -28,7 +28,7 @@ from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from sscard.db import transaction
+from sscard.db import log_failure, transaction
 from sscard.errors import ServiceError
 from sscard.invalid_list import service
 from sscard.invalid_list.backoff import Backoff
@@ -275,8 +275,8 @@ class ListBroker:
             self._wake.clear()
             try:
                 await self._deliver_new()
-            except Exception:
-                log.exception("reading new invalid-list changes failed; retrying on the next poke")
+            except Exception as exc:  # noqa: BLE001 (logged; the loop must go on)
+                log_failure(log, "reading new invalid-list changes failed; retrying on the next poke", exc)
 
     async def _deliver_new(self) -> None:
         while True:
