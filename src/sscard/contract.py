@@ -271,9 +271,14 @@ STATUS_TEXT = {
     422: "Invalid request (invalid_request with the fields, or a domain code)",
     429: "Too many attempts (signin_throttled); see Retry-After",
     500: "Unexpected error (internal_error), with the request ID to quote",
+    503: (
+        "The database did not answer in time: service_unavailable (nothing changed) or "
+        "outcome_unknown (retry with the same Idempotency-Key); see Retry-After"
+    ),
 }
-# Every operation: anything can be missing, conflict, be invalid or fail.
-EVERY_OPERATION = (400, 404, 409, 414, 422, 500)
+# Every operation: anything can be missing, conflict, be invalid, fail, or meet a
+# database that does not answer (issue 14).
+EVERY_OPERATION = (400, 404, 409, 414, 422, 500, 503)
 WITH_A_TOKEN = (401, 403)
 WITH_A_BODY = (413, 415)
 
@@ -288,11 +293,10 @@ def _problem_response(status: int, described: Mapping[str, Any] | None) -> dict[
         "description": STATUS_TEXT.get(status) or (described or {}).get("description") or "Error",
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
-    if status in {401, 429}:
-        name = "WWW-Authenticate" if status == 401 else "Retry-After"
-        response["headers"] = {name: {"schema": {"type": "string"}}}
-    if status == 429:
-        response["headers"]["Retry-After"]["schema"] = {"type": "integer", "minimum": 1}
+    if status == 401:
+        response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    if status in {429, 503}:
+        response["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
     return response
 
 
