@@ -14,9 +14,8 @@ import pytest
 from tests.faults.conftest import Served
 from tests.faults.world import (
     ANSWERS_EXPECTED,
-    PIN,
-    PRICE,
     Night,
+    charge_body,
     ledgers_off_balance,
     settlements,
     terminals_charging,
@@ -64,16 +63,10 @@ def assert_the_money_held(served: Served, night: Night, before: dict[str, set[in
 
 
 def assert_every_retry_agrees(served: Served, night: Night) -> None:
-    terminals = {terminal.subject: terminal for terminal in served.shop.terminals}
-    cards = dict(
-        zip(terminals, [served.shop.cards[i % len(served.shop.cards)] for i in range(len(terminals))], strict=True)
-    )
     with httpx2.Client(base_url=served.base, timeout=15) as client:
         for charge in night.charges:
-            subject = charge.key.rsplit("-", 1)[0]
-            body = {"amount": PRICE, "category": "drug", "card_no": cards[subject], "pin": PIN}
-            headers = served.terminal_headers(terminals[subject]) | {"Idempotency-Key": charge.key}
-            again = client.post("/v1/settlements", json=body, headers=headers)
+            headers = served.terminal_headers(charge.terminal) | {"Idempotency-Key": charge.key}
+            again = client.post("/v1/settlements", json=charge_body(charge.card_no), headers=headers)
             assert again.status_code == charge.final.status, charge.key
             assert without_request_id(again.json()) == without_request_id(charge.final.body), charge.key
 

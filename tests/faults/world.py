@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -85,6 +86,8 @@ class Charge:
     """One charge: its key and every answer its attempts got, the last one final."""
 
     key: str
+    terminal: Principal
+    card_no: str
     answers: list[Answer] = field(default_factory=list)
 
     @property
@@ -107,8 +110,8 @@ class Night:
 
     def measured(self) -> dict[str, Any]:
         """The figures a report quotes: 503s by code, their Retry-After, time to recover."""
-        outages = [a for a in self.answers() if a.status == 503]
-        after = [a.at for a in self.answers() if a.status == 201 and a.at >= self.fault_started]
+        outages = sorted((a for a in self.answers() if a.status == 503), key=lambda a: a.at)
+        after = [a.at for a in self.answers() if a.status == 201 and a.at >= self.fault_ended]
         codes: dict[str, int] = {}
         for answer in outages:
             codes[answer.code or "?"] = codes.get(answer.code or "?", 0) + 1
@@ -118,15 +121,25 @@ class Night:
             "declined": sum(1 for c in self.charges if c.final.status == 402),
             "503": codes,
             "retry_after": sorted({a.retry_after for a in outages if a.retry_after}),
-            "first_201_after_fault_s": round(min(after) - self.fault_started, 2) if after else None,
             "fault_s": round(self.fault_ended - self.fault_started, 2),
+            "503s_from_to_s": [
+                round(outages[0].at - self.fault_started, 2),
+                round(outages[-1].at - self.fault_started, 2),
+            ]
+            if outages
+            else None,
+            "first_201_after_fault_ended_s": round(min(after) - self.fault_ended, 2) if after else None,
         }
 
 
-def charge_until_answered(client: httpx2.Client, base: str, headers: dict[str, str], card_no: str, key: str) -> Charge:
+def charge_body(card_no: str) -> dict[str, Any]:
+    """What a terminal sends for one charge."""
+    return {"amount": PRICE, "category": "drug", "card_no": card_no, "pin": PIN}
+
+
+def charge_until_answered(client: httpx2.Client, base: str, headers: dict[str, str], charge: Charge) -> Charge:
     """One charge, retried with its key on every 503 as Retry-After says."""
-    charge = Charge(key)
-    body = {"amount": PRICE, "category": "drug", "card_no": card_no, "pin": PIN}
+    key, body = charge.key, charge_body(charge.card_no)
     give_up = time.monotonic() + GIVE_UP_SECONDS
     while time.monotonic() < give_up:
         try:
@@ -155,6 +168,7 @@ def terminals_charging(base: str, shop: Shop, headers: Callable[[Principal], dic
     finishes the charge in hand (retrying it until answered)."""
     night = Night([])
     stop = threading.Event()
+    run = uuid.uuid4().hex[:8]  # every night's keys are its own
     lock = threading.Lock()
 
     def terminal_loop(index: int, terminal: Principal) -> None:
@@ -164,7 +178,8 @@ def terminals_charging(base: str, shop: Shop, headers: Callable[[Principal], dic
             number = 0
             while not stop.is_set():
                 number += 1
-                charge = charge_until_answered(client, base, sent, card_no, f"{terminal.subject}-{number}")
+                charge = Charge(f"{terminal.subject}-{run}-{number}", terminal, card_no)
+                charge_until_answered(client, base, sent, charge)
                 with lock:
                     night.charges.append(charge)
                 time.sleep(0.02)
