@@ -112,6 +112,7 @@ def create_app(
         title="sscard", version=__version__, description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
     )
     app.state.runtime = rt
+    app.state.database_probe = DatabaseProbe(rt)
     app.add_middleware(InputGuard, max_body=rt.settings.max_body_bytes, answer=refusal_response)
     app.add_middleware(RequestMiddleware)  # outermost: the guard's refusals carry the request ID
     install_error_handlers(app)
@@ -158,13 +159,42 @@ def declare_errors(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def healthz(request: Request) -> JSONResponse:
-    """Liveness, and whether the database answers."""
-    try:
-        with runtime(request).sessions() as session:
-            session.execute(text("SELECT 1"))
-    except Exception:
-        log.exception("health check: the database does not answer")
+# /healthz answers within a second, whatever the database does (issue 14).
+HEALTH_WAIT_SECONDS = 0.8
+
+
+class DatabaseProbe:
+    """Whether the database answers a round trip in time, asked by one thread at a
+    time: against a stalled database, health checks wait on the question already
+    asked rather than pile up threads and connections."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self._rt = rt
+        self._asked: asyncio.Future[bool] | None = None
+
+    async def answers(self) -> bool:
+        """True when the database answered within HEALTH_WAIT_SECONDS."""
+        if self._asked is None or self._asked.done():
+            self._asked = asyncio.ensure_future(asyncio.to_thread(self._ask))
+        try:
+            return await asyncio.wait_for(asyncio.shield(self._asked), HEALTH_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("health check: the database did not answer in %.1f s", HEALTH_WAIT_SECONDS)
+            return False
+
+    def _ask(self) -> bool:
+        try:
+            with self._rt.sessions() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:  # noqa: BLE001 (any failure is "does not answer")
+            log.warning("health check: the database does not answer (%s)", type(exc).__name__)
+            return False
+        return True
+
+
+async def healthz(request: Request) -> JSONResponse:
+    """Readiness: whether the database answers, within a second; 503 while it does not."""
+    if not await request.app.state.database_probe.answers():
         return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
     return JSONResponse({"status": "ok", "database": "ok", "version": __version__})
 

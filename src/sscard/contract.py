@@ -159,7 +159,7 @@ class InputGuard:
             return receive
         body = await read_body(headers.get(b"content-length"), receive, self.max_body)
         check_body(media, body)
-        return _replay(body)
+        return _replay(body, receive)
 
 
 def _has_body(headers: Mapping[bytes, bytes]) -> bool:
@@ -216,13 +216,15 @@ async def read_body(declared: bytes | None, receive: Receive, limit: int) -> byt
     return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Receive:
+def _replay(body: bytes, then: Receive) -> Receive:
     sent = False
 
     async def receive() -> Message:
         nonlocal sent
         if sent:
-            return {"type": "http.disconnect"}
+            # What the server says next, as without the guard: the client's leaving
+            # (a route that watches for it gives up work nobody waits for, issue 14).
+            return await then()
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
@@ -269,9 +271,14 @@ STATUS_TEXT = {
     422: "Invalid request (invalid_request with the fields, or a domain code)",
     429: "Too many attempts (signin_throttled); see Retry-After",
     500: "Unexpected error (internal_error), with the request ID to quote",
+    503: (
+        "The database did not answer in time: service_unavailable (nothing changed) or "
+        "outcome_unknown (retry with the same Idempotency-Key); see Retry-After"
+    ),
 }
-# Every operation: anything can be missing, conflict, be invalid or fail.
-EVERY_OPERATION = (400, 404, 409, 414, 422, 500)
+# Every operation: anything can be missing, conflict, be invalid, fail, or meet a
+# database that does not answer (issue 14).
+EVERY_OPERATION = (400, 404, 409, 414, 422, 500, 503)
 WITH_A_TOKEN = (401, 403)
 WITH_A_BODY = (413, 415)
 
@@ -286,11 +293,10 @@ def _problem_response(status: int, described: Mapping[str, Any] | None) -> dict[
         "description": STATUS_TEXT.get(status) or (described or {}).get("description") or "Error",
         "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
     }
-    if status in {401, 429}:
-        name = "WWW-Authenticate" if status == 401 else "Retry-After"
-        response["headers"] = {name: {"schema": {"type": "string"}}}
-    if status == 429:
-        response["headers"]["Retry-After"]["schema"] = {"type": "integer", "minimum": 1}
+    if status == 401:
+        response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+    if status in {429, 503}:
+        response["headers"] = {"Retry-After": {"schema": {"type": "integer", "minimum": 1}}}
     return response
 
 

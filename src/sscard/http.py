@@ -25,9 +25,10 @@ from sscard.auth.access import Grant, still_granted
 from sscard.auth.users import current_generation
 from sscard.clock import token_time
 from sscard.context import language_var, request_id_var
-from sscard.db import transaction
+from sscard.db import outage_of, transaction
 from sscard.errors import Forbidden, ServiceError, Unauthenticated, problem_body
 from sscard.institutions.service import current_terminal_generation
+from sscard.outages import RETRY_AFTER_SECONDS, Outage
 from sscard.roles import Principal, Role
 from sscard.unit import Unit
 
@@ -46,6 +47,11 @@ LATENCY = Histogram(
     "HTTP request latency",
     ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+OUTAGES = Counter(
+    "sscard_database_outages_total",
+    "Requests answered 503 because the database did not answer (code: service_unavailable or outcome_unknown)",
+    ["code", "reason"],
 )
 
 
@@ -98,10 +104,37 @@ class RequestMiddleware:
                 return
             await self.app(scope, receive, send)
         except Exception as exc:
-            log.exception("unhandled error", exc_info=exc)
+            outage = outage_of(_sole(exc))
+            if outage is None:
+                log.exception("unhandled error", exc_info=exc)
+            else:  # one line, not a traceback: the database's state is the news, not our stack
+                log.warning("%s %s: %s (%s)", scope["method"], scope["path"], outage.code, _first_line(exc))
             if status():
                 raise
+            if outage is not None:
+                await outage_response(outage)(scope, receive, send)
+                return
             await problem(500, "internal_error", "Internal error", "an unexpected error occurred")(scope, receive, send)
+
+
+def _sole(exc: BaseException) -> BaseException:
+    # A task group (a streamed response's) wraps what one of its tasks raised.
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _first_line(exc: BaseException) -> str:
+    cause = getattr(_sole(exc), "orig", None) or _sole(exc)
+    return f"{type(cause).__name__}: {str(cause).strip().splitlines()[0] if str(cause).strip() else ''}"
+
+
+def outage_response(outage: Outage) -> JSONResponse:
+    """503 with the truth (issue 14): `service_unavailable` (nothing changed) or
+    `outcome_unknown` (retry with the same Idempotency-Key), with Retry-After; counted."""
+    OUTAGES.labels(outage.code, outage.reason.value).inc()
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return problem(503, outage.code, outage.title, outage.detail, headers=headers)
 
 
 def _with_headers(headers: list[tuple[bytes, bytes]], request_id: str, *, private: bool) -> list[tuple[bytes, bytes]]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from fastapi.responses import JSONResponse
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, sessionmaker
 
 from sscard.context import request_id_var
 from sscard.errors import Conflict, Invalid, ServiceError
@@ -89,6 +91,22 @@ def _store(unit: Unit, owner: str, key: str, digest: str, status: int, body: dic
     if stored is None:
         # The same key is being used by a request running at this very moment.
         raise Conflict("idempotency_in_progress", "a request with this Idempotency-Key is in progress")
+
+
+def recorded(sessions: sessionmaker[Session], owner: str, key: str) -> tuple[int, dict[str, Any]] | None:
+    """The response stored under a key once every transaction writing it has ended, or
+    None when none committed (issue 14: a COMMIT whose reply was lost).
+
+    A plain read could run while the lost COMMIT is still being carried out; inserting
+    the same key waits for that transaction to end, as the unique key makes it, and is
+    always rolled back.
+    """
+    with sessions() as session:
+        probe = {"owner": owner, "key": key, "request_hash": "", "status": 0, "body": {}, "at": datetime.now(UTC)}
+        claimed = session.execute(_STORE[session.get_bind().dialect.name], probe).first()
+        seen = None if claimed is not None else session.execute(_SEEN, {"owner": owner, "key": key}).one()
+        session.rollback()
+    return None if seen is None else (seen.status, seen.body)
 
 
 def respond(unit: Unit, key: str | None, payload: Any, work: Callable[[], tuple[int, dict[str, Any]]]) -> JSONResponse:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from anyio import to_thread
 
 from sscard.cards.expiry import list_expired_cards, warn_expiring_cards
-from sscard.db import transaction
+from sscard.db import log_failure, transaction
 from sscard.invalid_list.sync import count_lagging
 from sscard.loss.replacement import announce_ready_replacements
 from sscard.loss.service import release_expired_provisional
@@ -53,8 +53,8 @@ async def run_forever(rt: Runtime, interval_seconds: float) -> None:
     while True:
         try:
             await to_thread.run_sync(run_due_jobs, rt)
-        except Exception:
-            log.exception("scheduled jobs failed; retrying in %.0f s", interval_seconds)
+        except Exception as exc:  # noqa: BLE001 (logged; the loop must go on)
+            log_failure(log, f"scheduled jobs failed; retrying in {interval_seconds:.0f} s", exc)
         await asyncio.sleep(interval_seconds)
 
 
@@ -69,6 +69,6 @@ async def drain_outbox_forever(rt: Runtime, poll_seconds: float = OUTBOX_POLL_SE
     while True:
         try:
             await to_thread.run_sync(_wait_and_drain, rt, poll_seconds, abandon_on_cancel=True)
-        except Exception:
-            log.exception("the outbox drainer failed; retrying in %.0f s", poll_seconds)
+        except Exception as exc:  # noqa: BLE001 (logged; the loop must go on)
+            log_failure(log, f"the outbox drainer failed; retrying in {poll_seconds:.0f} s", exc)
             await asyncio.sleep(poll_seconds)

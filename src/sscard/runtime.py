@@ -16,7 +16,7 @@ from sscard.auth.tokens import TokenSigner
 from sscard.cards import cryptogram
 from sscard.cards.pin import PinHasher
 from sscard.clock import Clock, OffsetClock, SystemClock
-from sscard.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from sscard.db import BoundedWaits, make_engine, make_read_sessionmaker, make_sessionmaker
 from sscard.events import Bus
 from sscard.notifications.sms import FileSender, GatewaySender, SmsSender
 from sscard.policy.rules import Policy
@@ -67,6 +67,8 @@ def build_runtime(
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=settings.db_pre_ping,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        limits=bounded_waits(settings),
     )
     runtime = Runtime(
         settings=settings,
@@ -83,6 +85,15 @@ def build_runtime(
     )
     wake_outbox_after_commit(runtime)
     return runtime
+
+
+def bounded_waits(settings: Settings) -> BoundedWaits:
+    """How long a connection may wait on PostgreSQL (issue 14), from the settings."""
+    return BoundedWaits(
+        connect_seconds=settings.db_connect_timeout_seconds,
+        statement_ms=settings.db_statement_timeout_ms,
+        lock_ms=settings.db_lock_timeout_ms,
+    )
 
 
 def wake_outbox_after_commit(rt: Runtime) -> None:

@@ -41,6 +41,16 @@ class Settings(BaseSettings):
     # database on the same machine one at a time settles most (B1, BENCHMARKS.md); with
     # a remote one, whose round trips wait longer, raise it or add server processes.
     settlements_at_once: int = Field(default=1, ge=1, le=100)
+    # Bounded waits (issue 14): how long a request waits for a pooled connection, for a
+    # new connection to open, for one statement and for one row lock, before it answers
+    # 503 service_unavailable rather than hang with the database.
+    db_pool_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+    db_connect_timeout_seconds: int = Field(default=2, ge=1, le=60)
+    db_statement_timeout_ms: int = Field(default=10_000, ge=0, le=600_000)
+    db_lock_timeout_ms: int = Field(default=3_000, ge=0, le=600_000)
+    # How long an online settlement may take from the start of its work to its commit;
+    # past it, or when the client has gone, work not yet committed is abandoned.
+    settlement_deadline_seconds: float = Field(default=5.0, gt=0, le=120)
     # Test each pooled connection with a round trip before use: survives a database
     # restart without one failed request, at the price of a round trip per request.
     db_pre_ping: bool = False

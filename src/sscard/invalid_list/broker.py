@@ -28,9 +28,10 @@ from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from sscard.db import transaction
+from sscard.db import log_failure, transaction
 from sscard.errors import ServiceError
 from sscard.invalid_list import service
+from sscard.invalid_list.backoff import Backoff
 from sscard.invalid_list.mirror import ListMirror
 from sscard.invalid_list.models import ListChange
 from sscard.invalid_list.service import NOTIFY_CHANNEL, PENDING_CHANGES, SnapshotRequired
@@ -43,6 +44,10 @@ log = logging.getLogger("sscard.invalid_list.broker")
 
 SUBSCRIBERS = Gauge("sscard_invalid_list_stream_subscribers", "Invalid-list streams open in this process")
 VERSION = Gauge("sscard_invalid_list_version", "The newest invalid-list version this process has delivered")
+DEGRADED = Gauge(
+    "sscard_invalid_list_stream_degraded",
+    "1 while this process hears of other processes' list changes only by its safety timer (LISTEN lost)",
+)
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # A quiet stream sends a comment this often, so that proxies keep it open and a terminal
 # can tell a quiet list from a dead connection.
@@ -224,6 +229,7 @@ class ListBroker:
             self._wake.set()  # catch the copy up with the version it was loaded at
         self._tasks = [asyncio.create_task(t) for t in (self._pump(), self._tick(), self._heartbeats())]
         if self._rt.engine.dialect.name == "postgresql":
+            DEGRADED.set(1)  # until the first LISTEN
             self._tasks.append(asyncio.create_task(self._listen()))
         self._hook_sessions()
         self._end_streams_on_stop_signals()
@@ -269,8 +275,8 @@ class ListBroker:
             self._wake.clear()
             try:
                 await self._deliver_new()
-            except Exception:
-                log.exception("reading new invalid-list changes failed; retrying on the next poke")
+            except Exception as exc:  # noqa: BLE001 (logged; the loop must go on)
+                log_failure(log, "reading new invalid-list changes failed; retrying on the next poke", exc)
 
     async def _deliver_new(self) -> None:
         while True:
@@ -322,26 +328,35 @@ class ListBroker:
                     subscription.heartbeat()
 
     async def _listen(self) -> None:
-        delay = 1.0
+        backoff = Backoff()
         while True:
             try:
-                await self._listen_once()
+                await self._listen_once(backoff)
             except (psycopg.Error, OSError) as exc:
-                log.warning("LISTEN %s failed (%s); again in %.0f s", NOTIFY_CHANNEL, exc, delay)
+                error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                delay = backoff.next_delay()
+                log.warning("LISTEN %s failed (%s); again in %.1f s", NOTIFY_CHANNEL, error, delay)
+            else:
+                delay = backoff.next_delay()
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 30.0)
 
-    async def _listen_once(self) -> None:
+    async def _listen_once(self, backoff: Backoff) -> None:
         url = self._rt.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        async with await psycopg.AsyncConnection.connect(url, autocommit=True) as conn:
+        async with await psycopg.AsyncConnection.connect(url, autocommit=True, connect_timeout=2) as conn:
             await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(NOTIFY_CHANNEL)))
             self._wake.set()  # whatever committed while nobody was listening
-            self._listening = True
+            self._set_listening(listening=True)
+            backoff.reset()
             try:
                 async for _ in conn.notifies():
                     self._wake.set()
             finally:
-                self._listening = False
+                self._set_listening(listening=False)
+
+    def _set_listening(self, *, listening: bool) -> None:
+        # Not listening, another process's change waits for the safety timer (issue 14).
+        self._listening = listening
+        DEGRADED.set(0 if listening else 1)
 
     def _hook_sessions(self) -> None:
         # On this runtime's sessionmaker, not on every Session: a commit pokes the broker

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -11,22 +14,28 @@ from fastapi import APIRouter, Body, Depends, Header, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, AwareDatetime, Field, TypeAdapter, ValidationError, model_validator
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
+from sscard import outages
 from sscard.cards.routes import STAFF_OR_SELF
 from sscard.cards.schemas import Empty
 from sscard.contract import problem_responses
-from sscard.db import transaction
-from sscard.http import allow, permit, runtime, unit_for
-from sscard.idempotency import respond
+from sscard.db import CommitOutcomeUnknown, WorkAbandoned, WorkGuard, outage_of, transaction
+from sscard.http import PROBLEM_JSON, allow, outage_response, permit, runtime, unit_for
+from sscard.idempotency import recorded, respond
 from sscard.people.service import find_person
 from sscard.roles import Principal, Role
+from sscard.runtime import Runtime
 from sscard.schemas import Body as BodyModel
 from sscard.schemas import Out, PositiveFen
 from sscard.settlement import ecert, offline, service
 from sscard.settlement.models import Compensation
 from sscard.unit import Unit
 
+log = logging.getLogger("sscard.settlement")
 router = APIRouter(prefix="/v1", tags=["settlement"], responses=problem_responses(402))
+# Between two attempts to read a key's record while the database restarts.
+RESOLVE_PAUSE_SECONDS = 0.2
 TERMINAL = allow(Role.TERMINAL)
 # The online settlement opens its own unit of work in one thread hop (see settle).
 SETTLING_TERMINAL = permit(Role.TERMINAL)
@@ -95,18 +104,71 @@ async def settle(
     terminal: Annotated[Principal, Depends(SETTLING_TERMINAL)],
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
-    """Charge the personal account; declines are 402 with their code (R-SET)."""
-    return await to_thread.run_sync(_in_one_unit, request, terminal, body, idempotency_key, limiter=_settling(request))
+    """Charge the personal account; declines are 402 with their code (R-SET); 503 when
+    the database does not answer in time (`outcome_unknown` when it may have committed)."""
+    guard = WorkGuard()
+    work = asyncio.ensure_future(
+        to_thread.run_sync(
+            _in_one_unit, request, terminal, body, idempotency_key, guard,
+            limiter=_settling(request), abandon_on_cancel=True,
+        )
+    )  # fmt: skip
+    gone = asyncio.ensure_future(_client_gone(request))
+    deadline = runtime(request).settings.settlement_deadline_seconds
+    try:
+        await asyncio.wait({work, gone}, timeout=deadline, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        gone.cancel()
+    if work.done():
+        return work.result()
+    # Issue 14: given up at the deadline, or when the terminal has gone: the work rolls
+    # back at its COMMIT unless that was already on its way.
+    outage = outages.abandoned(commit_sent=guard.abandon(), client_gone=gone.done() and not gone.cancelled())
+    work.cancel()
+    log.warning("POST /v1/settlements: %s (%s)", outage.code, outage.reason)
+    return outage_response(outage)
+
+
+async def _client_gone(request: Request) -> None:
+    # The body is read; what the server receives next is the client's leaving.
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 def _in_one_unit(
-    request: Request, terminal: Principal, body: SettlementCreate, idempotency_key: str | None
+    request: Request, terminal: Principal, body: SettlementCreate, idempotency_key: str | None, guard: WorkGuard
 ) -> JSONResponse:
     """The whole unit of work in one call on a worker thread: opened, worked and
     committed (before the response, as http.session does), without two more hops for
     a session dependency, and no row lock held while waiting for a thread."""
-    with transaction(runtime(request).sessions) as db:
-        return _settle(unit_for(request, db, terminal), body, idempotency_key)
+    rt = runtime(request)
+    try:
+        with transaction(rt.sessions, guard) as db:
+            return _settle(unit_for(request, db, terminal), body, idempotency_key)
+    except CommitOutcomeUnknown:
+        if idempotency_key is None:
+            raise
+        return _resolved(rt, terminal.subject, idempotency_key, guard)
+
+
+def _resolved(rt: Runtime, owner: str, key: str, guard: WorkGuard) -> JSONResponse:
+    """Issue 14: the COMMIT's reply was lost; the key's record, read on a fresh
+    connection as soon as the database answers, says whether it took effect."""
+    deadline = time.monotonic() + rt.settings.settlement_deadline_seconds
+    while not guard.abandoned:
+        try:
+            stored = recorded(rt.sessions, owner, key)
+        except DBAPIError as exc:
+            if outage_of(exc) is None or time.monotonic() > deadline:
+                raise CommitOutcomeUnknown("the idempotency record could not be read") from exc
+            time.sleep(RESOLVE_PAUSE_SECONDS)
+            continue
+        if stored is None:  # nothing committed: an outage like any other
+            raise WorkAbandoned("the settlement did not commit", outages.Reason.CONNECTION_LOST)
+        status_code, body = stored
+        refused = status_code >= 400
+        return JSONResponse(body, status_code=status_code, media_type=PROBLEM_JSON if refused else None)
+    raise CommitOutcomeUnknown("given up before the idempotency record could be read")
 
 
 def _settle(unit: Unit, body: SettlementCreate, idempotency_key: str | None) -> JSONResponse:

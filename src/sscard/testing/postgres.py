@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import pwd
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -99,6 +101,19 @@ def _chown_to(path: Path, user: str) -> None:
             f"running as root requires the {user!r} system user (created by Debian's postgresql package)"
         ) from None
     os.chown(path, entry.pw_uid, entry.pw_gid)
+
+
+def _all_pids() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def _parent_of(pid: int) -> int | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command name is in parentheses and may hold spaces: the fields follow its last ")".
+    return int(stat.rsplit(")", 1)[1].split()[1])
 
 
 def _conf_line(name: str, value: str) -> str:
@@ -210,6 +225,43 @@ class TemporaryPostgres:
             shutil.rmtree(base, ignore_errors=True)
             self._base = None
             self._port = None
+
+    def restart(self, mode: str = "fast") -> None:
+        """Restart the server on the same port: ``fast`` ends every session first,
+        ``immediate`` stops as a crash would and recovers from the WAL on start."""
+        if mode not in {"smart", "fast", "immediate"}:
+            raise ValueError(f"unknown shutdown mode: {mode!r}")
+        bindir = self._bindir
+        if bindir is None or self._port is None:
+            raise RuntimeError("the PostgreSQL server is not running")
+        stopped = self._pg_ctl(bindir, "stop", "-m", mode, *_WAIT_STOP)
+        if stopped.returncode != 0:
+            raise RuntimeError(f"pg_ctl stop -m {mode} failed: {stopped.stderr.strip()}")
+        log_args = ("-l", str(self._log_file))
+        started = self._pg_ctl(bindir, *log_args, *_WAIT_START, "-o", f"-p {self._port}", "start")
+        if started.returncode != 0:
+            raise RuntimeError(f"PostgreSQL did not start again; log tail:\n{_tail(self._read_log(0))}")
+
+    def server_pids(self) -> list[int]:
+        """The postmaster and every process it started (backends, checkpointer, …)."""
+        postmaster = int((self.data_dir / "postmaster.pid").read_text().split()[0])
+        children = [pid for pid in _all_pids() if _parent_of(pid) == postmaster]
+        return [postmaster, *children]
+
+    def freeze(self) -> list[int]:
+        """Stop every server process (SIGSTOP) as a stalled host would: connections stay
+        open, nothing answers. The PIDs frozen, for ``thaw``."""
+        pids = self.server_pids()
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        return pids
+
+    @staticmethod
+    def thaw(pids: Sequence[int]) -> None:
+        """Let frozen server processes run again (SIGCONT)."""
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
 
     def create_database(self, name: str) -> str:
         """Create a database and return its SQLAlchemy URL."""
