@@ -50,8 +50,21 @@ def initialise(pg: TemporaryPostgres, scale: int) -> str:
 def simple_update(pg: TemporaryPostgres, clients: int, seconds: int, threads: int = 2) -> PgbenchResult:
     """`pgbench -N -c clients -j threads -T seconds -M prepared`: TPC-B without the
     branch and teller updates (a balance update, a read, a history insert)."""
-    options = ["-N", "-c", str(clients), "-j", str(threads), "-T", str(seconds), "-M", "prepared"]
-    command = [pgbench_binary(), *_connection(pg), *options, DATABASE]
+    return _run(pg, ["-N"], DATABASE, clients, seconds, threads)
+
+
+def script(
+    pg: TemporaryPostgres, path: Path, database: str, clients: int, seconds: int, threads: int = 2
+) -> PgbenchResult:
+    """`pgbench -n -f path` on `database`: a script of our own (no pgbench tables to vacuum)."""
+    return _run(pg, ["-n", "-f", str(path)], database, clients, seconds, threads)
+
+
+def _run(
+    pg: TemporaryPostgres, workload: list[str], database: str, clients: int, seconds: int, threads: int
+) -> PgbenchResult:
+    options = [*workload, "-c", str(clients), "-j", str(threads), "-T", str(seconds), "-M", "prepared"]
+    command = [pgbench_binary(), *_connection(pg), *options, database]
     result = subprocess.run(command, capture_output=True, text=True, check=False)
     tps = re.search(r"^tps = ([0-9.]+)", result.stdout, re.M)
     latency = re.search(r"^latency average = ([0-9.]+) ms", result.stdout, re.M)

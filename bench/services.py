@@ -31,8 +31,11 @@ def free_port() -> int:
 
 @contextmanager
 def postgres(**settings: str) -> Iterator[TemporaryPostgres]:
-    """A throwaway PostgreSQL cluster sized for load."""
-    with TemporaryPostgres(settings={"max_connections": "400", "shared_buffers": "512MB", **settings}) as server:
+    """A throwaway PostgreSQL cluster sized for load, and durable as production is: every
+    commit is flushed to disk before it is acknowledged (the tests' clusters are not)."""
+    durable = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on"}
+    sized = {"max_connections": "400", "shared_buffers": "512MB"}
+    with TemporaryPostgres(settings={**sized, **durable, **settings}) as server:
         yield server
 
 

@@ -58,6 +58,8 @@ def postgres_server() -> Iterator[str]:
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+    # The cluster keeps TemporaryPostgres's fast settings (fsync, synchronous_commit and
+    # full_page_writes off): nothing here survives a crash anyway. bench/ runs durable.
     with TemporaryPostgres(settings={"max_connections": "300"}) as server:
         yield server.url
 

@@ -14,6 +14,7 @@ from anyio import to_thread
 
 from sscard.cards.expiry import list_expired_cards, warn_expiring_cards
 from sscard.db import log_failure, transaction
+from sscard.invalid_list.retention import trim_change_log
 from sscard.invalid_list.sync import count_lagging
 from sscard.loss.replacement import announce_ready_replacements
 from sscard.loss.service import release_expired_provisional
@@ -30,6 +31,7 @@ JOBS: dict[str, Callable[[Unit], int]] = {
     "list_expired_cards": list_expired_cards,  # R-CARD-4
     "warn_expiring_cards": warn_expiring_cards,  # R-CARD-4, R-NOTE-1
     "announce_ready_replacements": announce_ready_replacements,  # R-REP-3, R-NOTE-1
+    "trim_list_changes": trim_change_log,  # R-INV-3: the change log's retention
 }
 # How long the outbox drainer sleeps when no commit wakes it: other processes' messages
 # and retries after a backoff are picked up within this.

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     # Test each pooled connection with a round trip before use: survives a database
     # restart without one failed request, at the price of a round trip per request.
     db_pre_ping: bool = False
+    # R-INV-3: how many days of the invalid list's change log are kept for terminals
+    # that follow it; one away longer downloads a snapshot (410 snapshot_required).
+    # 0 keeps the log for ever.
+    list_retention_days: int = Field(default=90, ge=0, le=36_500)
     # How often `serve` runs the scheduled jobs (R-LOSS-5 releases); 0 turns them off.
     jobs_interval_seconds: float = Field(default=60, ge=0)
     # R-NOTE-1: an SMS gateway (POST {to, text}, Bearer key, Idempotency-Key); without

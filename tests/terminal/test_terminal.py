@@ -239,3 +239,39 @@ def test_r_set_6_the_command_charge_signs_with_a_software_card_end_to_end(demo_s
     unverified = runner.invoke(app, [*charge, "--no-pin-verified"])
     assert (unverified.exit_code, "rejected (pin_required)" in unverified.output) == (1, True), unverified.output
     assert balance_of(demo_server) == before - 1_250
+
+
+def test_r_inv_3_a_terminal_away_longer_than_the_retention_downloads_a_snapshot(
+    demo_server: str, tmp_path: Path
+) -> None:
+    card = demo_card(demo_server)
+    away, recent = tmp_path / "away.bin", tmp_path / "recent.bin"
+    asyncio.run(_catch_up(make_agent(demo_server, away, Requests())))  # version 0
+    hotline_report(demo_server, card)
+    online_lift(demo_server, card)
+    asyncio.run(_catch_up(make_agent(demo_server, recent, Requests())))  # version 2
+    # The demo's 90 days of retention pass: the jobs trim versions 1 and 2 from the log.
+    moved = httpx2.post(f"{demo_server}/v1/demo/clock", json={"days": 91}, headers=sign_in(demo_server, "admin"))
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["jobs"]["trim_list_changes"] == 2
+    hotline_report(demo_server, card)  # version 3, kept
+
+    form = {"grant_type": "client_credentials", "client_id": DEMO_TERMINAL_ID, "client_secret": DEMO_TERMINAL_SECRET}
+    token = httpx2.post(f"{demo_server}/v1/auth/token", data=form).json()["access_token"]
+    gone = httpx2.get(
+        f"{demo_server}/v1/invalid-list/changes", params={"since": 0}, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert gone.status_code == 410
+    assert gone.json()["code"] == "snapshot_required"
+
+    requests = Requests()
+    returning = make_agent(demo_server, away, requests)
+    assert asyncio.run(_catch_up(returning)).version == 3
+    assert returning.is_invalid(card)
+    assert "/v1/invalid-list/snapshot" in requests.paths()  # told 410, it fell back
+
+    requests = Requests()
+    following = make_agent(demo_server, recent, requests)
+    assert asyncio.run(_catch_up(following)).version == 3
+    assert following.is_invalid(card)
+    assert "/v1/invalid-list/snapshot" not in requests.paths()  # the kept log was enough

@@ -113,14 +113,19 @@ def changes_since(session: Session, since: int, scope: str, limit: int) -> tuple
     than any version handed out (the terminal's copy cannot be trusted either way).
     """
     version = current_version(session)
-    oldest = session.scalar(select(func.min(ListChange.version))) or version + 1
-    if since > version or since < oldest - 1:
+    if since > version:
         raise SnapshotRequired(f"version {since} cannot be followed; download a snapshot", current_version=version)
     stmt = select(ListChange).where(ListChange.version > since, ListChange.version <= version)
     prefix = scope_prefix(scope)
     if prefix:
         stmt = stmt.where(ListChange.region_code.startswith(prefix, autoescape=True))
     rows = session.scalars(stmt.order_by(ListChange.version).limit(limit)).all()
+    # Asked after the rows (each read may see a newer state): the log is trimmed from
+    # its oldest end only, so if nothing after `since` is gone now, none of it was gone
+    # when the rows were read (invalid_list.retention).
+    oldest = session.scalar(select(func.min(ListChange.version))) or version + 1
+    if since < oldest - 1:
+        raise SnapshotRequired(f"version {since} cannot be followed; download a snapshot", current_version=version)
     reached = rows[-1].version if len(rows) == limit else version
     return reached, rows
 

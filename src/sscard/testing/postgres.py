@@ -37,6 +37,9 @@ _SUBPROCESS_TIMEOUT_S = 120
 _LOG_TAIL_LINES = 40
 _LOG_NAME = "server.log"
 _SETTING_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*\Z")
+# Fast, not durable: a crash may lose acknowledged commits, which a throwaway cluster
+# for tests can afford. bench/services.postgres() turns all three back on, and a
+# production PostgreSQL must keep them on.
 _DEFAULT_SETTINGS: Mapping[str, str] = {
     "fsync": "off",
     "synchronous_commit": "off",

@@ -1,0 +1,1 @@
+"""Backups that outlive the machine, and the check that a database still adds up."""
