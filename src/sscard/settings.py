@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     # Test each pooled connection with a round trip before use: survives a database
     # restart without one failed request, at the price of a round trip per request.
     db_pre_ping: bool = False
+    # How long a stopping server (SIGTERM) may take to answer the requests it has taken
+    # in before it cancels them and exits (sscard.serving.worker); systemd's
+    # TimeoutStopSec should exceed it by a few seconds (deploy/sscard.service).
+    shutdown_grace_seconds: int = Field(default=20, ge=1, le=600)
     # How often `serve` runs the scheduled jobs (R-LOSS-5 releases); 0 turns them off.
     jobs_interval_seconds: float = Field(default=60, ge=0)
     # R-NOTE-1: an SMS gateway (POST {to, text}, Bearer key, Idempotency-Key); without
