@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -31,6 +32,7 @@ SECRET = "fault-secret-" + "x" * 40
 ADMIN, ADMIN_PASSWORD = "fault.admin", "fault admin password"
 CLERK, CLERK_PASSWORD = "fault.clerk", "fault clerk password"
 PIN = "246810"
+SS = shutil.which("ss") or "/usr/bin/ss"  # iproute2: which process holds which socket
 GRACE_SECONDS = 5
 # A generous bound for anything the tests wait on (a worker replaced, a port freed): never
 # an assertion on how long it took, only a limit so that a hang fails instead of hanging.
@@ -99,13 +101,13 @@ class Served:
 def _sockets(port: int, state: str) -> list[tuple[int, int]]:
     # ss names the process of each socket; the peer's port for a connection, 0 for a listener.
     lines = subprocess.run(
-        ["ss", "-Htnp", "state", state, f"( sport = :{port} )"], capture_output=True, text=True, check=True
+        [SS, "-Htnp", "state", state, f"( sport = :{port} )"], capture_output=True, text=True, check=True
     ).stdout
     found = []
     for line in lines.splitlines():
         peer = re.search(r":\d+\s+\S+:(\d+|\*)\s", line)
-        for pid in re.findall(r"pid=(\d+)", line):
-            found.append((int(peer.group(1)) if peer and peer.group(1) != "*" else 0, int(pid)))
+        peer_port = int(peer.group(1)) if peer and peer.group(1) != "*" else 0
+        found += [(peer_port, int(pid)) for pid in re.findall(r"pid=(\d+)", line)]
     return found
 
 
@@ -158,10 +160,8 @@ def serving(database_url: str, tmp: Path, workers: int) -> Iterator[Served]:
 def stop_hard(served: Served) -> None:
     """SIGKILL the master and every process still listening on the port."""
     for pid in {served.process.pid, *served.listeners()}:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     served.process.wait(PATIENCE_SECONDS)
 
 
@@ -191,27 +191,18 @@ class Shop:
     @classmethod
     def open(cls, base: str, cards: int, balance: int) -> Shop:
         """Make a clerk, `cards` funded cards with their PIN, and a terminal."""
-        admin = _signed_in(base, ADMIN, ADMIN_PASSWORD)
-        _ok(admin.post("/v1/users", json={"username": CLERK, "password": CLERK_PASSWORD, "role": "clerk", "region": "000000"}))
-        clerk = _signed_in(base, CLERK, CLERK_PASSWORD)
-        numbers = []
-        for serial in range(cards):
-            person = _ok(
+        with _signed_in(base, ADMIN, ADMIN_PASSWORD) as admin:
+            clerk_user = {"username": CLERK, "password": CLERK_PASSWORD, "role": "clerk", "region": "000000"}
+            _ok(admin.post("/v1/users", json=clerk_user))
+            with _signed_in(base, CLERK, CLERK_PASSWORD) as clerk:
+                numbers = [_funded_card(admin, clerk, serial, balance) for serial in range(cards)]
+            pharmacy = _ok(
                 admin.post(
-                    "/v1/persons",
-                    json={"id_number": id_number(serial), "name": "故障测试", "region": "110105", "scheme": "employee"},
+                    "/v1/institutions",
+                    json={"name": "故障大药房", "kind": "pharmacy", "region": "110105", "designated": True},
                 )
             )
-            card = _ok(clerk.post(f"/v1/persons/{person['person_id']}/cards", json={"bank": "ICBC"}))
-            _ok(clerk.post(f"/v1/cards/{card['card_no']}/activate", json={"pin": PIN}))
-            _ok(admin.post(f"/v1/persons/{person['person_id']}/deposits", json={"amount": balance}))
-            numbers.append(str(card["card_no"]))
-        pharmacy = _ok(
-            admin.post(
-                "/v1/institutions", json={"name": "故障大药房", "kind": "pharmacy", "region": "110105", "designated": True}
-            )
-        )
-        terminal = _ok(admin.post(f"/v1/institutions/{pharmacy['institution_id']}/terminals"))
+            terminal = _ok(admin.post(f"/v1/institutions/{pharmacy['institution_id']}/terminals"))
         form = {
             "grant_type": "client_credentials",
             "client_id": terminal["terminal_id"],
@@ -219,6 +210,15 @@ class Shop:
         }
         token = _ok(httpx2.post(f"{base}/v1/auth/token", data=form))["access_token"]
         return cls(base, str(token), numbers, balance)
+
+
+def _funded_card(admin: httpx2.Client, clerk: httpx2.Client, serial: int, balance: int) -> str:
+    holder = {"id_number": id_number(serial), "name": "故障测试", "region": "110105", "scheme": "employee"}
+    person = _ok(admin.post("/v1/persons", json=holder))
+    card = _ok(clerk.post(f"/v1/persons/{person['person_id']}/cards", json={"bank": "ICBC"}))
+    _ok(clerk.post(f"/v1/cards/{card['card_no']}/activate", json={"pin": PIN}))
+    _ok(admin.post(f"/v1/persons/{person['person_id']}/deposits", json={"amount": balance}))
+    return str(card["card_no"])
 
 
 def _signed_in(base: str, username: str, password: str) -> httpx2.Client:
@@ -298,8 +298,8 @@ def send(client: httpx2.Client, attempt: Attempt) -> None:
         return
     attempt.status = response.status_code
     stream = response.extensions.get("network_stream")
-    with contextlib.suppress(OSError, AttributeError):
-        attempt.client_port = int(stream.get_extra_info("client_addr")[1])
+    with contextlib.suppress(OSError):
+        attempt.client_port = None if stream is None else int(stream.get_extra_info("client_addr")[1])
     if response.status_code == 201:
         attempt.settlement_id = int(response.json()["settlement_id"])
 
@@ -334,7 +334,7 @@ def assert_the_money_holds(database_url: str, shop: Shop, attempts: list[Attempt
         stored = {row[0] for row in conn.execute("SELECT id FROM settlements WHERE status = 'approved'")}
         assert acknowledged <= stored, f"acknowledged settlements lost: {sorted(acknowledged - stored)[:10]}"
         assert stored <= acknowledged, f"settlements nobody was told of: {sorted(stored - acknowledged)[:10]}"
-        balances = dict(
+        balances: dict[str, int] = dict(
             conn.execute(
                 "SELECT c.card_no, a.balance FROM cards c JOIN accounts a ON a.person_id = c.person_id"
             ).fetchall()

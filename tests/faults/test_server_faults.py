@@ -9,7 +9,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import httpx2
 import pytest
 
 from sscard.testing.postgres import TemporaryPostgres
@@ -50,9 +49,7 @@ def _wait_answers(load: Load, count: int) -> None:
         time.sleep(0.05)
 
 
-def test_a_killed_master_takes_its_workers_along_and_a_new_server_binds_at_once(
-    database: str, tmp_path: Path
-) -> None:
+def test_a_killed_master_takes_its_workers_along_and_a_new_server_binds_at_once(database: str, tmp_path: Path) -> None:
     served = start_server(database, tmp_path, WORKERS)
     workers = served.listeners()
     shop = Shop.open(served.base, TERMINALS, BALANCE)
@@ -114,6 +111,7 @@ def test_a_stop_answers_what_it_took_in_refuses_the_rest_and_ends_within_the_gra
         finally:
             load.finish()
         failures = Counter(a.error for a in load.attempts if a.status is None)
+        print(f"stopped in {took:.2f} s; {refused_after} answered, then {dict(failures)}")
         assert set(failures) <= {"ConnectError"}, f"a request was reset, not refused: {failures}"
         assert failures, "the terminals tried the stopped server"
         assert load.answered() == refused_after

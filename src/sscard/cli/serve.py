@@ -73,6 +73,7 @@ def serve(
     else:
         raise typer.Exit(Supervisor(config, workers).run())
 
+
 def port_busy(host: str, port: int) -> str | None:
     """Why HOST:PORT cannot be listened on (another server holds it, say), or None.
 

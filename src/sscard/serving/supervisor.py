@@ -54,7 +54,7 @@ class Supervisor:
 
     def run(self) -> int:
         """Serve until SIGTERM or SIGINT; the exit code."""
-        self._wake_write.setblocking(False)
+        self._wake_write.settimeout(0)  # a signal's byte never blocks the handler
         signal.set_wakeup_fd(self._wake_write.fileno())
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_stop)
