@@ -18,7 +18,7 @@ from sscard.invalid_list.retention import trim_change_log
 from sscard.invalid_list.sync import count_lagging
 from sscard.loss.replacement import announce_ready_replacements
 from sscard.loss.service import release_expired_provisional
-from sscard.outbox import drain
+from sscard.outbox import drain, measure
 from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.unit import Unit
@@ -32,6 +32,7 @@ JOBS: dict[str, Callable[[Unit], int]] = {
     "warn_expiring_cards": warn_expiring_cards,  # R-CARD-4, R-NOTE-1
     "announce_ready_replacements": announce_ready_replacements,  # R-REP-3, R-NOTE-1
     "trim_list_changes": trim_change_log,  # R-INV-3: the change log's retention
+    "measure_outbox": measure,  # the backlog, for /metrics
 }
 # How long the outbox drainer sleeps when no commit wakes it: other processes' messages
 # and retries after a backoff are picked up within this.

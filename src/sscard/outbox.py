@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, select, text
+from prometheus_client import Gauge
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, func, select, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from sscard.db import Base, UTCDateTime, transaction
@@ -23,8 +24,12 @@ from sscard.events import event_from_payload
 
 if TYPE_CHECKING:
     from sscard.runtime import Runtime
+    from sscard.unit import Unit
 
 log = logging.getLogger("sscard.outbox")
+
+BACKLOG = Gauge("sscard_outbox_pending", "Outbox messages not delivered yet (due, being sent or backing off)")
+OLDEST = Gauge("sscard_outbox_oldest_pending_seconds", "Age of the oldest undelivered outbox message (0: none)")
 
 LEASE = timedelta(seconds=60)
 MAX_DELAY_SECONDS = 600
@@ -69,6 +74,16 @@ PENDING = "sscard.outbox.pending"
 def retry_delay(attempts: int) -> timedelta:
     """How long to wait after the nth failed attempt: doubling from 2 s, at most 10 min."""
     return timedelta(seconds=min(2 ** max(attempts, 1), MAX_DELAY_SECONDS))
+
+
+def measure(unit: Unit) -> int:
+    """Set the backlog's gauges for /metrics (a scheduled job); how many are pending."""
+    pending, oldest = unit.session.execute(
+        select(func.count(), func.min(OutboxMessage.created_at)).where(OutboxMessage.done_at.is_(None))
+    ).one()
+    BACKLOG.set(pending)
+    OLDEST.set((unit.now - oldest).total_seconds() if oldest is not None else 0)
+    return int(pending)
 
 
 def drain(rt: Runtime, *, limit: int = 500) -> int:

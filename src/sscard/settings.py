@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     # that follow it; one away longer downloads a snapshot (410 snapshot_required).
     # 0 keeps the log for ever.
     list_retention_days: int = Field(default=90, ge=0, le=36_500)
+    # How long a stopping server (SIGTERM) may take to answer the requests it has taken
+    # in before it cancels them and exits (sscard.serving.worker); systemd's
+    # TimeoutStopSec should exceed it by a few seconds (deploy/sscard.service).
+    shutdown_grace_seconds: int = Field(default=20, ge=1, le=600)
     # How often `serve` runs the scheduled jobs (R-LOSS-5 releases); 0 turns them off.
     jobs_interval_seconds: float = Field(default=60, ge=0)
     # R-NOTE-1: an SMS gateway (POST {to, text}, Bearer key, Idempotency-Key); without

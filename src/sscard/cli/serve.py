@@ -15,9 +15,9 @@ from sscard.app import prepare_database
 from sscard.cli.common import configure_logging, console, err_console, load_runtime, logging_config
 from sscard.cli.demo import print_logins
 from sscard.notifications.sms import FileSender
+from sscard.serving.supervisor import Supervisor
+from sscard.serving.worker import DrainingServer
 from sscard.settings import Settings
-
-WORKER_HEALTHCHECK_SECONDS = 30
 
 
 def serve(
@@ -58,20 +58,20 @@ def serve(
         console.print(f"messages to holders (SMS, R-NOTE-1) are written to {rt.sms.path.resolve()}")
     rt.engine.dispose()
     console.print(f"sscard on [bold]{base}[/] — sign in at [bold]{base}/docs[/] (Authorize), API under {base}/v1")
-    uvicorn.run(
+    config = uvicorn.Config(
         "sscard.app:serve_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
         log_config=logging_config(log_level.upper()),
         access_log=False,
         proxy_headers=False,
-        # The supervisor kills a worker that does not answer its ping in time (default
-        # 5 s): a margin for one busy fanning a change out to thousands of streams, whose
-        # clients would all reconnect at once if it were killed.
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+        timeout_graceful_shutdown=rt.settings.shutdown_grace_seconds,
     )
+    if workers == 1:
+        DrainingServer(config).run()
+    else:
+        raise typer.Exit(Supervisor(config, workers).run())
 
 
 def port_busy(host: str, port: int) -> str | None:
