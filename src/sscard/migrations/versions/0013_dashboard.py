@@ -7,7 +7,7 @@ reason, loss reports by hour, region and channel, online settlements by hour, re
 outcome and institution, open replacements by ready date and the old card's region.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-02
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
