@@ -15,7 +15,7 @@ from sscard.cards.states import FINAL, CardStatus
 from sscard.claims import service as claims_service
 from sscard.claims.rules import UNDECIDED, may_decide
 from sscard.errors import ServiceError
-from sscard.loss import queue, replacement, service
+from sscard.loss import replacement
 from sscard.loss.models import Replacement
 from sscard.people.service import account_of, find_person, postings_page
 from sscard.roles import Role
@@ -31,17 +31,19 @@ LIFTABLE = frozenset({CardStatus.PROVISIONAL_LOSS, CardStatus.LOST})
 OUTLET = frozenset({Role.CLERK, Role.BANK})
 
 
-def _card_view(unit: Unit, card: Card) -> dict[str, Any]:
+def _card_view(unit: Unit, card: Card, replacement_of_card: Replacement | None) -> dict[str, Any]:
     status = CardStatus(card.status)
     role = unit.actor.role
-    has_any = service.has_replacement(unit, card)
+    has_any = replacement_of_card is not None
+    collected = replacement_of_card is not None and replacement_of_card.collected_at is not None
+    still_open = None if collected else replacement_of_card
     return {
         "card_no": card.card_no,
         "status": status.value,
         "bank": card.bank,
         "pin_locked": card.pin_locked_at is not None,
-        "replacement": queue.open_replacement_of(unit, card),
-        "transfer": _transfer_waiting(unit, card),
+        "replacement": still_open,
+        "transfer": _transfer_waiting(card, replacement_of_card),
         "can_report": status in LOSS_REPORTABLE,
         "can_lift": status in LIFTABLE and not has_any and role in OUTLET,
         "can_replace": status in replacement.REPLACEABLE and not has_any and role in OUTLET,
@@ -53,12 +55,18 @@ def _card_view(unit: Unit, card: Card) -> dict[str, Any]:
     }
 
 
-def _transfer_waiting(unit: Unit, card: Card) -> Replacement | None:
+def _transfer_waiting(card: Card, replacement_of_card: Replacement | None) -> Replacement | None:
     """A replacement of this card at another bank whose balance has not moved yet (R-REP-6)."""
-    stmt = select(Replacement).where(
-        Replacement.old_card_id == card.id, Replacement.new_bank != card.bank, Replacement.transferred_at.is_(None)
-    )
-    return unit.session.scalars(stmt).one_or_none()
+    if replacement_of_card is None or replacement_of_card.new_bank == card.bank:
+        return None
+    return replacement_of_card if replacement_of_card.transferred_at is None else None
+
+
+def _replacements_by_old_card(unit: Unit, person_id: int) -> dict[int, Replacement]:
+    """Every replacement of the person's cards in one query (a card is replaced at most once),
+    so the page costs the same few queries however many cards the person has had."""
+    rows = unit.session.scalars(select(Replacement).where(Replacement.person_id == person_id))
+    return {row.old_card_id: row for row in rows}
 
 
 def _claims_view(unit: Unit, person_id: int) -> list[dict[str, Any]] | None:
@@ -83,6 +91,7 @@ def person_view(unit: Unit, person_id: int, before: int | None = None) -> dict[s
     person = find_person(unit, person_id)
     account = account_of(unit, person.id)
     postings, next_before = postings_page(unit, person.id, before, POSTINGS_PER_PAGE)
+    replaced = _replacements_by_old_card(unit, person.id)
     return {
         "person": person,
         "id_number": shown_id_number(unit, person),
@@ -91,7 +100,7 @@ def person_view(unit: Unit, person_id: int, before: int | None = None) -> dict[s
         "postings": list(postings),
         "postings_next": next_before,
         "postings_paged": before is not None,
-        "cards": [_card_view(unit, c) for c in cards_of(unit, person.id)],
+        "cards": [_card_view(unit, c, replaced.get(c.id)) for c in cards_of(unit, person.id)],
         "claims": _claims_view(unit, person.id),
         "role": unit.actor.role.value,
     }
