@@ -149,7 +149,9 @@ def static_file(name: str) -> Response:
     """A file of web/static, cached for a year: its URL changes when its content does."""
     if name not in STATIC_VERSIONS:
         return Response(status_code=404)
-    media = {"css": "text/css; charset=utf-8", "svg": "image/svg+xml", "js": "text/javascript; charset=utf-8"}.get(name.rsplit(".", 1)[-1], "text/plain")
+    media = {"css": "text/css; charset=utf-8", "svg": "image/svg+xml", "js": "text/javascript; charset=utf-8"}.get(
+        name.rsplit(".", 1)[-1], "text/plain"
+    )
     return Response(
         (STATIC / name).read_bytes(),
         media_type=media,

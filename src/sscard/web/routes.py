@@ -22,7 +22,7 @@ router = APIRouter(include_in_schema=False)
 
 COUNTER_ROLES = frozenset({Role.CLERK, Role.OPERATOR, Role.BANK})
 # Where each role that has pages starts after signing in.
-START_PAGES = {role: "/counter" for role in COUNTER_ROLES} | {Role.CARDHOLDER: "/me"}
+START_PAGES = dict.fromkeys(COUNTER_ROLES, "/counter") | {Role.CARDHOLDER: "/me"}
 ONE_YEAR = 365 * 24 * 3600
 
 
