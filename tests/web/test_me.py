@@ -55,7 +55,7 @@ def test_a_holder_signs_in_to_my_card_with_its_status_in_words_and_balance(api: 
     signed_in_holder(api, person)
     page = api.client.get("/me", headers=EN)
     assert page.status_code == 200
-    assert "<h1" in page.text and "My card" in page.text
+    assert '<h1 id="card-title">My card</h1>' in page.text
     assert card["card_no"] in page.text
     assert "This card works" in page.text
     assert "¥123.45" in page.text
@@ -117,9 +117,7 @@ def test_the_e_certificate_is_a_qr_code_whose_token_settles_once_at_a_terminal(a
     signed_in_holder(api, person)
     none_yet = api.client.get("/me/e-certificate", headers=EN)
     assert "no e-certificate in force" in none_yet.text
-    issued = api.client.post(
-        "/me/e-certificate", data={"csrf_token": csrf_of(none_yet.text)}, follow_redirects=False
-    )
+    issued = api.client.post("/me/e-certificate", data={"csrf_token": csrf_of(none_yet.text)}, follow_redirects=False)
     assert (issued.status_code, issued.headers["location"]) == (303, "/me/e-certificate")
     page = api.client.get("/me/e-certificate", headers=EN)
     found = re.search(r'<img src="data:image/svg\+xml[^"]*" alt="E-certificate QR code, token ([^"]+)"', page.text)
@@ -240,11 +238,11 @@ def test_a_half_filled_expense_is_refused_before_the_service(api: Api, clock: Fi
     refused = api.client.post("/me/claims", data=form, headers=EN)
     assert refused.status_code == 422
     assert 'id="expense-0-amount-error">Give the amount in yuan' in refused.text
-    assert 'id="expense-1-date-error">Give the date as year-month-day' in refused.text
+    assert 'id="expense-1-date-error">Give the date on the invoice.' in refused.text
     assert 'id="expense-1-institution-error">' in refused.text
     empty = {"csrf_token": form["csrf_token"], "kind": "outpatient"}
     nothing = api.client.post("/me/claims", data=empty, headers=EN)
-    assert 'id="expense-0-date-error">Fill in at least one invoice.' in nothing.text
+    assert 'id="expenses-error">Fill in at least one invoice.' in nothing.text
 
 
 def test_no_claim_before_the_new_card_is_collected(api: Api) -> None:

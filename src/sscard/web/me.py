@@ -54,6 +54,7 @@ Holder = Annotated[Principal, Depends(page_caller(Role.CARDHOLDER))]
 
 POSTINGS_PER_PAGE = 20
 EXPENSE_ROWS = 3
+EXPENSE_FIELDS = ("date", "institution", "amount", "invoice")
 # The claim's documents in the order the guide lists them (R-CLM-1).
 CLAIM_DOCUMENTS = REQUIRED[ClaimKind.INPATIENT]
 SCAN_TYPES = "application/pdf,image/jpeg,image/png"
@@ -68,9 +69,13 @@ def in_unit(request: Request, caller: Principal, work: Callable[[Unit], T]) -> T
         return work(unit_for(request, db, caller))
 
 
+def _holder_id(holder: Principal) -> int:
+    assert holder.person_id is not None  # a cardholder's login always names its person
+    return holder.person_id
+
+
 def _person_id(unit: Unit) -> int:
-    assert unit.actor.person_id is not None  # a cardholder's login always names its person
-    return unit.actor.person_id
+    return _holder_id(unit.actor)
 
 
 def _refused(request: Request, exc: ServiceError) -> Response:
@@ -236,7 +241,10 @@ def report_loss(request: Request, caller: Holder, _: CsrfChecked, card_no: str) 
             return _refused(request, again)
         return render(request, "me/loss_form.html", view | {"errors": errors}, status=exc.status)
     lines = [text(language, "me.loss.done", card_no=done["card_no"]), done["warning"]]
-    steps = [text(language, "me.loss.next", days=done["days"]), text(language, "me.loss.hotline", hotline=done["hotline"])]
+    steps = [
+        text(language, "me.loss.next", days=done["days"]),
+        text(language, "me.loss.hotline", hotline=done["hotline"]),
+    ]
     return render(request, "me/done.html", {"lines": lines, "next_steps": steps, "ecert": True})
 
 
@@ -353,26 +361,31 @@ def claim_form(request: Request, caller: Holder) -> Response:
 
 def _expenses(form: FormData, language: Language, errors: FormErrors) -> list[claims_service.Expense]:
     """The filled rows of the form as expenses; a half-filled row's gaps go to `errors`."""
-    expenses = []
-    for row in range(EXPENSE_ROWS):
-        values = {name: str(form.get(f"expense-{row}-{name}") or "").strip() for name in ("date", "institution", "amount", "invoice")}
-        if not any(values.values()):
-            continue
-        day = _day(values["date"])
-        amount = parse_yuan(values["amount"])
-        if day is None:
-            errors.add(f"expense-{row}-date", text(language, "error.expense_date"))
-        if len(values["institution"]) < 2 or len(values["institution"]) > 100:
-            errors.add(f"expense-{row}-institution", text(language, "error.expense_institution"))
-        if amount is None:
-            errors.add(f"expense-{row}-amount", text(language, "error.expense_amount"))
-        if not values["invoice"] or len(values["invoice"]) > 64:
-            errors.add(f"expense-{row}-invoice", text(language, "error.expense_invoice"))
-        if day is not None and amount is not None and not errors:
-            expenses.append(claims_service.Expense(day, values["institution"], amount, values["invoice"]))
+    rows = [_expense_row(form, row, language, errors) for row in range(EXPENSE_ROWS)]
+    expenses = [expense for expense in rows if expense is not None]
     if not expenses and not errors:
-        errors.add("expense-0-date", text(language, "error.no_expense"))
+        errors.add("expenses", text(language, "error.no_expense"))
     return expenses
+
+
+def _expense_row(form: FormData, row: int, language: Language, errors: FormErrors) -> claims_service.Expense | None:
+    """One row as an expense; None when it is empty or has gaps (said in `errors`)."""
+    values = {name: str(form.get(f"expense-{row}-{name}") or "").strip() for name in EXPENSE_FIELDS}
+    if not any(values.values()):
+        return None
+    day, amount = _day(values["date"]), parse_yuan(values["amount"])
+    checks = {
+        "date": day is not None,
+        "institution": 2 <= len(values["institution"]) <= 100,
+        "amount": amount is not None,
+        "invoice": 1 <= len(values["invoice"]) <= 64,
+    }
+    for name, good in checks.items():
+        if not good:
+            errors.add(f"expense-{row}-{name}", text(language, f"error.expense_{name}"))
+    if day is None or amount is None or not all(checks.values()):
+        return None
+    return claims_service.Expense(day, values["institution"], amount, values["invoice"])
 
 
 def _day(value: str) -> date | None:
@@ -446,17 +459,10 @@ def file_claim(request: Request, caller: Holder, _: CsrfChecked, form: PostedFor
     """File a claim with its scans in one unit of work, as POST /v1/claims and …/scans do."""
     language = language_of(request)
     errors = FormErrors()
-    kind = str(form.get("kind") or "")
-    if kind not in (ClaimKind.OUTPATIENT.value, ClaimKind.INPATIENT.value):
-        errors.add("kind", text(language, "error.invalid_request"))
-    expenses = _expenses(form, language, errors)
-    documents = tuple(str(d) for d in form.getlist("documents") if str(d) in DOCUMENTS)
+    new = _new_claim(form, caller, language, errors)
     uploads = _uploads(form)
-    if errors:
+    if new is None:
         return _claim_again(request, caller, form, errors, 422)
-    new = claims_service.NewClaim(
-        person_id=caller.person_id or 0, kind=ClaimKind(kind), expenses=tuple(expenses), documents=documents
-    )
 
     def work(unit: Unit) -> tuple[int, int, int]:
         claim = claims_service.submit(unit, new)
@@ -477,7 +483,25 @@ def file_claim(request: Request, caller: Holder, _: CsrfChecked, form: PostedFor
     lines = [text(language, "me.claim.done", claim_id=claim_id, amount=format_yuan(amount))]
     if scanned:
         lines.append(text(language, "me.claim.done_scan"))
-    return render(request, "me/done.html", {"lines": lines, "next_steps": [text(language, "me.claim.next")], "ecert": False})
+    return render(
+        request, "me/done.html", {"lines": lines, "next_steps": [text(language, "me.claim.next")], "ecert": False}
+    )
+
+
+def _new_claim(
+    form: FormData, caller: Principal, language: Language, errors: FormErrors
+) -> claims_service.NewClaim | None:
+    """The claim the form asks for; None when the form itself is wrong (said in `errors`)."""
+    kind = str(form.get("kind") or "")
+    if kind not in (ClaimKind.OUTPATIENT.value, ClaimKind.INPATIENT.value):
+        errors.add("kind", text(language, "error.invalid_request"))
+    expenses = _expenses(form, language, errors)
+    if errors:
+        return None
+    documents = tuple(str(d) for d in form.getlist("documents") if str(d) in DOCUMENTS)
+    return claims_service.NewClaim(
+        person_id=_holder_id(caller), kind=ClaimKind(kind), expenses=tuple(expenses), documents=documents
+    )
 
 
 def _claim_again(request: Request, caller: Principal, form: FormData, errors: FormErrors, status: int) -> Response:
@@ -489,4 +513,3 @@ def _claim_again(request: Request, caller: Principal, form: FormData, errors: Fo
     given = {k: str(v) for k, v in form.multi_items() if isinstance(v, str) and k != "documents"}
     view["form"] = given | {"documents": [str(d) for d in form.getlist("documents")]}
     return render(request, "me/claim_form.html", view | {"errors": errors}, status=status)
-
