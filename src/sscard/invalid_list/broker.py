@@ -28,7 +28,7 @@ from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from sscard.db import log_failure, transaction
+from sscard.db import log_failure, one_line, transaction
 from sscard.errors import ServiceError
 from sscard.invalid_list import service
 from sscard.invalid_list.backoff import Backoff
@@ -333,9 +333,8 @@ class ListBroker:
             try:
                 await self._listen_once(backoff)
             except (psycopg.Error, OSError) as exc:
-                error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                 delay = backoff.next_delay()
-                log.warning("LISTEN %s failed (%s); again in %.1f s", NOTIFY_CHANNEL, error, delay)
+                log.warning("LISTEN %s failed (%s); again in %.1f s", NOTIFY_CHANNEL, one_line(exc), delay)
             else:
                 delay = backoff.next_delay()
             await asyncio.sleep(delay)
