@@ -88,11 +88,14 @@ class BoundedWaits:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for SQLite or PostgreSQL with the settings each needs; `limits`
-    (BoundedWaits) bounds a PostgreSQL connection's waits."""
+    (BoundedWaits, as the runtime passes them from the settings) bounds a PostgreSQL
+    connection's waits; without them a connection waits as long as PostgreSQL lets it."""
     limits: BoundedWaits | None = kwargs.pop("limits", None)
     if url.startswith("sqlite"):
         return _sqlite_engine(url, **kwargs)
-    return create_engine(url, connect_args=(limits or BoundedWaits()).connect_args(), **kwargs)
+    if limits is not None:
+        kwargs["connect_args"] = limits.connect_args()
+    return create_engine(url, **kwargs)
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
@@ -231,9 +234,14 @@ def log_failure(logger: logging.Logger, message: str, exc: BaseException) -> Non
     if outage is None:
         logger.error(message, exc_info=exc)
     else:
-        cause = getattr(exc, "orig", None) or exc
-        first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-        logger.warning("%s: the database is out (%s: %s)", message, outage.reason, first)
+        logger.warning("%s: the database is out (%s; %s)", message, outage.reason, one_line(exc))
+
+
+def one_line(exc: BaseException) -> str:
+    """The driver's error (or the exception) in one line, for a log."""
+    cause = getattr(exc, "orig", None) or exc
+    text = str(cause).strip()
+    return f"{type(cause).__name__}: {text.splitlines()[0]}" if text else type(cause).__name__
 
 
 def outage_of(exc: BaseException, *, during_commit: bool = False) -> Outage | None:

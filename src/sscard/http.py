@@ -25,7 +25,7 @@ from sscard.auth.access import Grant, still_granted
 from sscard.auth.users import current_generation
 from sscard.clock import token_time
 from sscard.context import language_var, request_id_var
-from sscard.db import outage_of, transaction
+from sscard.db import one_line, outage_of, transaction
 from sscard.errors import Forbidden, ServiceError, Unauthenticated, problem_body
 from sscard.institutions.service import current_terminal_generation
 from sscard.outages import RETRY_AFTER_SECONDS, Outage
@@ -108,7 +108,7 @@ class RequestMiddleware:
             if outage is None:
                 log.exception("unhandled error", exc_info=exc)
             else:  # one line, not a traceback: the database's state is the news, not our stack
-                log.warning("%s %s: %s (%s)", scope["method"], scope["path"], outage.code, _first_line(exc))
+                log.warning("%s %s: %s (%s)", scope["method"], scope["path"], outage.code, one_line(_sole(exc)))
             if status():
                 raise
             if outage is not None:
@@ -122,11 +122,6 @@ def _sole(exc: BaseException) -> BaseException:
     while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
         exc = exc.exceptions[0]
     return exc
-
-
-def _first_line(exc: BaseException) -> str:
-    cause = getattr(_sole(exc), "orig", None) or _sole(exc)
-    return f"{type(cause).__name__}: {str(cause).strip().splitlines()[0] if str(cause).strip() else ''}"
 
 
 def outage_response(outage: Outage) -> JSONResponse:

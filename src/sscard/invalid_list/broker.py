@@ -28,7 +28,7 @@ from psycopg import sql
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from sscard.db import log_failure, transaction
+from sscard.db import log_failure, one_line, transaction
 from sscard.errors import ServiceError
 from sscard.invalid_list import service
 from sscard.invalid_list.backoff import Backoff
@@ -48,6 +48,8 @@ DEGRADED = Gauge(
     "sscard_invalid_list_stream_degraded",
     "1 while this process hears of other processes' list changes only by its safety timer (LISTEN lost)",
 )
+# How long the start waits for the first LISTEN to succeed or fail.
+FIRST_LISTEN_WAIT_SECONDS = 5.0
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 # A quiet stream sends a comment this often, so that proxies keep it open and a terminal
 # can tell a quiet list from a dead connection.
@@ -191,6 +193,7 @@ class ListBroker:
         self._hooked = False
         self._stopping = False
         self._chained: dict[int, Any] = {}
+        self._first_attempt = asyncio.Event()
 
     @property
     def running(self) -> bool:
@@ -230,7 +233,12 @@ class ListBroker:
         self._tasks = [asyncio.create_task(t) for t in (self._pump(), self._tick(), self._heartbeats())]
         if self._rt.engine.dialect.name == "postgresql":
             DEGRADED.set(1)  # until the first LISTEN
+            self._first_attempt = asyncio.Event()
             self._tasks.append(asyncio.create_task(self._listen()))
+            # Serving before the first LISTEN would answer from a copy not yet sure to be
+            # current; a database that does not answer delays the start a little, no more.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._first_attempt.wait(), FIRST_LISTEN_WAIT_SECONDS)
         self._hook_sessions()
         self._end_streams_on_stop_signals()
 
@@ -333,9 +341,9 @@ class ListBroker:
             try:
                 await self._listen_once(backoff)
             except (psycopg.Error, OSError) as exc:
-                error = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                self._first_attempt.set()
                 delay = backoff.next_delay()
-                log.warning("LISTEN %s failed (%s); again in %.1f s", NOTIFY_CHANNEL, error, delay)
+                log.warning("LISTEN %s failed (%s); again in %.1f s", NOTIFY_CHANNEL, one_line(exc), delay)
             else:
                 delay = backoff.next_delay()
             await asyncio.sleep(delay)
@@ -346,6 +354,7 @@ class ListBroker:
             await conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(NOTIFY_CHANNEL)))
             self._wake.set()  # whatever committed while nobody was listening
             self._set_listening(listening=True)
+            self._first_attempt.set()
             backoff.reset()
             try:
                 async for _ in conn.notifies():

@@ -107,23 +107,24 @@ async def settle(
     """Charge the personal account; declines are 402 with their code (R-SET); 503 when
     the database does not answer in time (`outcome_unknown` when it may have committed)."""
     guard = WorkGuard()
+    limiter = _settling(request)
     work = asyncio.ensure_future(
         to_thread.run_sync(
-            _in_one_unit, request, terminal, body, idempotency_key, guard,
-            limiter=_settling(request), abandon_on_cancel=True,
+            _in_one_unit, request, terminal, body, idempotency_key, guard, limiter=limiter, abandon_on_cancel=True
         )
-    )  # fmt: skip
+    )
     gone = asyncio.ensure_future(_client_gone(request))
     deadline = runtime(request).settings.settlement_deadline_seconds
     try:
         await asyncio.wait({work, gone}, timeout=deadline, return_when=asyncio.FIRST_COMPLETED)
+        client_gone = gone.done()
     finally:
         gone.cancel()
     if work.done():
         return work.result()
     # Issue 14: given up at the deadline, or when the terminal has gone: the work rolls
     # back at its COMMIT unless that was already on its way.
-    outage = outages.abandoned(commit_sent=guard.abandon(), client_gone=gone.done() and not gone.cancelled())
+    outage = outages.abandoned(commit_sent=guard.abandon(), client_gone=client_gone)
     work.cancel()
     log.warning("POST /v1/settlements: %s (%s)", outage.code, outage.reason)
     return outage_response(outage)
