@@ -13,9 +13,9 @@ class DashboardCount(Base):
     """How many of something there are in one bucket of one region, by key.
 
     Kept by the event handlers in the transaction of the change (sscard.dashboard.handlers):
-    `settlement` by hour and outcome (approved, declined), shard = the institution, so
-    that two institutions' charges never wait for the same row; `loss` by hour and
-    channel; `invalid` by reason, standing (bucket 0), up and down with the list;
+    `settlement` by hour and outcome (approved, declined), shard = the institution's id
+    modulo 4, so that concurrent charges seldom wait for the same row; `loss` by day (China
+    time, days since 1970-01-01) and channel; `invalid` by reason, standing (bucket 0), up and down with the list;
     `replacement` the open ones by their ready date (bucket = days since 1970-01-01),
     up when applied for and down when collected.
     """
@@ -23,7 +23,7 @@ class DashboardCount(Base):
     __tablename__ = "dashboard_counts"
 
     metric: Mapped[str] = mapped_column(String(16), primary_key=True)
-    # Whole hours since 1970-01-01 UTC; days for `replacement`; 0 for a standing count.
+    # Whole hours since 1970-01-01 UTC; days for `loss` and `replacement`; 0 if standing.
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     region_code: Mapped[str] = mapped_column(String(6), primary_key=True)
     key: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -88,11 +88,11 @@ def invalid_statement(scope: str) -> Select[str, str, int]:
     )
 
 
-def hourly_statement(metric: str, scope: str, first_hour: int) -> Select[int, str, int]:
-    """A metric's counts by hour and key from `first_hour` on."""
+def hourly_statement(metric: str, scope: str, first_bucket: int) -> Select[int, str, int]:
+    """A metric's counts by bucket (hour or day) and key from `first_bucket` on."""
     return (
         select(DashboardCount.bucket, DashboardCount.key, func.sum(DashboardCount.n))
-        .where(DashboardCount.metric == metric, DashboardCount.bucket >= first_hour)
+        .where(DashboardCount.metric == metric, DashboardCount.bucket >= first_bucket)
         .where(_in_scope(DashboardCount.region_code, scope))
         .group_by(DashboardCount.bucket, DashboardCount.key)
     )
@@ -131,7 +131,8 @@ def dashboard(unit: Unit) -> Dashboard:
         for h in range(first_hour, last_hour + 1)
     ]
     loss_totals = dict.fromkeys(CHANNELS, 0)
-    for _, channel, n in session.execute(hourly_statement(LOSS, scope, last_hour - LOSS_DAYS * 24 + 1)):
+    first_day = day_of(china_date(now)) - LOSS_DAYS + 1
+    for _, channel, n in session.execute(hourly_statement(LOSS, scope, first_day)):
         loss_totals[channel] = loss_totals.get(channel, 0) + int(n)
     in_production, ready, overdue = session.execute(replacements_statement(scope, now)).one()
     claims = [WaitingClaims(s, int(n), oldest) for s, n, oldest in session.execute(claims_statement(scope))]

@@ -52,6 +52,8 @@ def terminal_lags(unit: Unit) -> Sequence[TerminalLag]:
         stmt = stmt.where(Institution.region_code.startswith(prefix, autoescape=True))
     lags: list[TerminalLag] = []
     oldest_unapplied: dict[tuple[int, str], datetime | None] = {}
+    # One policy read per region, not per terminal: a city has hundreds of terminals.
+    max_lags: dict[str, timedelta] = {}
     for terminal, institution in unit.session.execute(stmt.order_by(Terminal.id)).all():
         # A terminal follows its own city's list by default (R-INV-2): only changes
         # there can leave it behind.
@@ -59,8 +61,10 @@ def terminal_lags(unit: Unit) -> Sequence[TerminalLag]:
         if key not in oldest_unapplied:
             oldest_unapplied[key] = _first_change_after(unit, *key)
         behind = oldest_unapplied[key]
-        max_lag = timedelta(minutes=unit.policy(institution.region_code).max_list_lag_minutes)
-        lagging = behind is not None and unit.now - behind > max_lag
+        region = institution.region_code
+        if region not in max_lags:
+            max_lags[region] = timedelta(minutes=unit.policy(region).max_list_lag_minutes)
+        lagging = behind is not None and unit.now - behind > max_lags[region]
         lags.append(TerminalLag(terminal, institution, behind, lagging))
     return lags
 

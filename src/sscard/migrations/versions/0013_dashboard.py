@@ -3,7 +3,7 @@ partial index of the waiting claims.
 
 The backfill counts what the tables already hold, once, so the dashboard of an
 existing installation starts from its history: the invalid list by region and
-reason, loss reports by hour, region and channel, online settlements by hour, region,
+reason, loss reports by day, region and channel, online settlements by hour, region,
 outcome and institution, open replacements by ready date and the old card's region.
 
 Revision ID: 0013
@@ -29,6 +29,13 @@ def _hour(column: str) -> str:
     if op.get_bind().dialect.name == "postgresql":
         return f"CAST(floor(extract(epoch FROM {column}) / 3600) AS BIGINT)"
     return f"CAST(strftime('%s', {column}) AS INTEGER) / 3600"
+
+
+def _china_day(column: str) -> str:
+    """Days since 1970-01-01 of an instant's date in China (UTC+8), in this database's SQL."""
+    if op.get_bind().dialect.name == "postgresql":
+        return f"CAST(floor((extract(epoch FROM {column}) + 28800) / 86400) AS BIGINT)"
+    return f"(CAST(strftime('%s', {column}) AS INTEGER) + 28800) / 86400"
 
 
 def _day(column: str) -> str:
@@ -63,7 +70,7 @@ def upgrade() -> None:
         f"INSERT INTO dashboard_counts {columns} "  # noqa: S608
         "SELECT 'invalid', 0, region_code, reason, 0, count(*) FROM invalid_cards GROUP BY region_code, reason"
     )
-    loss_hour = _hour("loss_reports.reported_at")
+    loss_hour = _china_day("loss_reports.reported_at")
     op.execute(
         f"INSERT INTO dashboard_counts {columns} "  # noqa: S608
         f"SELECT 'loss', {loss_hour}, cards.region_code, loss_reports.channel, 0, count(*) "
@@ -74,10 +81,10 @@ def upgrade() -> None:
     op.execute(
         f"INSERT INTO dashboard_counts {columns} "  # noqa: S608
         f"SELECT 'settlement', {settled_hour}, institutions.region_code, settlements.status, "
-        "settlements.institution_id, count(*) "
+        "settlements.institution_id % 4, count(*) "
         "FROM settlements JOIN institutions ON institutions.id = settlements.institution_id "
         "WHERE settlements.method <> 'offline' AND settlements.status IN ('approved', 'declined') "
-        f"GROUP BY {settled_hour}, institutions.region_code, settlements.status, settlements.institution_id"
+        f"GROUP BY {settled_hour}, institutions.region_code, settlements.status, settlements.institution_id % 4"
     )
 
     ready_day = _day("replacements.ready_on")
