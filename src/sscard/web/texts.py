@@ -10,9 +10,7 @@ from collections.abc import Mapping
 
 from sscard.guide.build import CATALOGS
 from sscard.guide.catalog import Language
-from sscard.web import texts_counter
-from sscard.web.admin_texts import ADMIN_EN, ADMIN_ZH
-from sscard.web.texts_me import EN_ME, ZH_ME
+from sscard.web import texts_admin, texts_counter, texts_me
 
 ZH: dict[str, str] = {
     "app.name": "社会保障卡服务",
@@ -349,13 +347,10 @@ EN: dict[str, str] = {
 }
 
 # The counter's actions, the cardholder's and the administrator's pages keep their
-# texts beside these.
-ZH.update({k: v for k, v in texts_counter.ZH.items() if k not in ZH})
-EN.update({k: v for k, v in texts_counter.EN.items() if k not in EN})
-ZH |= ZH_ME
-EN |= EN_ME
-ZH.update(ADMIN_ZH)
-EN.update(ADMIN_EN)
+# texts in modules of their own; a key is defined once (tests/web checks it).
+for part in (texts_counter, texts_me, texts_admin):
+    ZH |= part.ZH
+    EN |= part.EN
 
 TEXTS: Mapping[Language, Mapping[str, str]] = {Language.ZH_CN: ZH, Language.EN: EN}
 

@@ -5,7 +5,7 @@ Kept apart from texts.py so the counter's catalog stays readable; texts.py merge
 
 from __future__ import annotations
 
-ZH_ME: dict[str, str] = {
+ZH: dict[str, str] = {
     "nav.me": "我的卡",
     "nav.guide": "办事指南",
     "me.title": "我的卡",
@@ -126,7 +126,7 @@ ZH_ME: dict[str, str] = {
     "guide.unknown_region": "请选择列表中的参保地。",
 }
 
-EN_ME: dict[str, str] = {
+EN: dict[str, str] = {
     "nav.me": "My card",
     "nav.guide": "Guide",
     "me.title": "My card",

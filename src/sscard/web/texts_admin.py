@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-ADMIN_ZH: dict[str, str] = {
+ZH: dict[str, str] = {
     "nav.admin": "管理概览",
     "nav.users": "用户",
     "nav.policy": "地区政策",
@@ -141,7 +141,7 @@ ADMIN_ZH: dict[str, str] = {
     "policy.f.fees.expired": "补卡费：过期（分）",
 }
 
-ADMIN_EN: dict[str, str] = {
+EN: dict[str, str] = {
     "nav.admin": "Dashboard",
     "nav.users": "Users",
     "nav.policy": "Region policy",
