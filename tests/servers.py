@@ -1,6 +1,6 @@
-"""`sscard serve --demo` in a process of its own, as the README runs it: one way for every
-test that needs a real server on a free loopback port (the CLI's, the docs' examples, the
-terminal client's, the browser tests)."""
+"""`sscard serve` in a process of its own, as the README runs it: one way for every test
+that needs a real server on a free loopback port (the CLI's, the docs' examples, the
+terminal client's, the browser tests, the fault suite)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager as ContextManager
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,8 @@ def demo_environment(directory: Path, **extra: str) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
-class DemoServer:
-    """A running `sscard serve --demo`."""
+class Server:
+    """A running `sscard serve`."""
 
     base: str
     process: subprocess.Popen[bytes]
@@ -61,23 +62,27 @@ class DemoServer:
 
 
 @contextmanager
-def demo_server(directory: Path, env: Mapping[str, str] | None = None, *, wait: bool = True) -> Iterator[DemoServer]:
-    """Run `sscard serve --demo` in `directory` until the block ends (by default with
-    `demo_environment(directory)`; `wait=False` yields while it is still starting)."""
+def server(directory: Path, env: Mapping[str, str], *options: str, wait: bool = True) -> Iterator[Server]:
+    """Run `sscard serve OPTIONS` on a free port in `directory` with `env` until the block
+    ends (`wait=False` yields while it is still starting)."""
     port, log = free_port(), directory / "server.log"
-    command = [sys.executable, "-m", "sscard.cli", "serve", "--demo", "--port", str(port)]
-    environment = dict(env) if env is not None else demo_environment(directory)
+    command = [sys.executable, "-m", "sscard.cli", "serve", "--port", str(port), *options]
     with log.open("w") as output:
-        process = subprocess.Popen(command, cwd=directory, env=environment, stdout=output, stderr=subprocess.STDOUT)
-        server = DemoServer(f"http://127.0.0.1:{port}", process, log)
+        process = subprocess.Popen(command, cwd=directory, env=dict(env), stdout=output, stderr=subprocess.STDOUT)
+        running = Server(f"http://127.0.0.1:{port}", process, log)
         try:
             if wait:
-                server.wait_until_healthy()
-            yield server
+                running.wait_until_healthy()
+            yield running
         finally:
             process.terminate()
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+def demo_server(directory: Path, env: Mapping[str, str] | None = None, *, wait: bool = True) -> ContextManager[Server]:
+    """`sscard serve --demo` in `directory` (by default with `demo_environment(directory)`)."""
+    return server(directory, env if env is not None else demo_environment(directory), "--demo", wait=wait)

@@ -13,8 +13,8 @@ from sscard.db import BoundedWaits, make_engine, outage_of
 from sscard.outages import SERVICE_UNAVAILABLE, Outage, Reason
 from sscard.roles import Principal, Role
 from sscard.runtime import build_runtime
-from tests.cli.test_cli import free_port
 from tests.conftest import make_settings
+from tests.servers import free_port
 
 SHORT = BoundedWaits(statement_ms=50, lock_ms=50)
 

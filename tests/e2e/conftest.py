@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
-from tests.servers import DemoServer, demo_environment, demo_server
+from tests.servers import Server, demo_environment, demo_server
 
 CHROMIUM = os.environ.get("SSCARD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -31,17 +31,17 @@ WIDTHS = {"desktop": (1280, 800), "phone": (390, 844)}
 
 
 @pytest.fixture(scope="session")
-def started_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer]:
+def started_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`sscard serve --demo` on loopback, on a fresh SQLite file, starting (it loads the
     demo data while the browser starts)."""
     home = tmp_path_factory.mktemp("e2e-server")
     env = demo_environment(home, SSCARD_JOBS_INTERVAL_SECONDS="0")
-    with demo_server(home, env, wait=False) as server:
-        yield server
+    with demo_server(home, env, wait=False) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
-def server(started_server: DemoServer, browser: Browser) -> str:
+def server(started_server: Server, browser: Browser) -> str:
     """The server's base URL, once it answers."""
     started_server.wait_until_healthy()
     return started_server.base
@@ -54,7 +54,7 @@ def playwright() -> Iterator[Playwright]:
 
 
 @pytest.fixture(scope="session")
-def browser(playwright: Playwright, started_server: DemoServer) -> Iterator[Browser]:
+def browser(playwright: Playwright, started_server: Server) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
         message = f"Chromium is not at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("CI") == "true":

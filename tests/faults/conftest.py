@@ -10,8 +10,6 @@ and "no acknowledged settlement lost" is what this suite proves.
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,9 +21,9 @@ from sscard.roles import Principal
 from sscard.runtime import Runtime, build_runtime
 from sscard.testing.postgres import TemporaryPostgres, find_pg_bindir
 from tests.api import token_for
-from tests.cli.test_cli import free_port, wait_until_healthy
 from tests.conftest import make_settings, migrated_engine
 from tests.faults.world import Shop, open_shop
+from tests.servers import server
 
 DURABLE = {"fsync": "on", "synchronous_commit": "on", "full_page_writes": "on", "max_connections": "200"}
 # One: the supervision of several is tested on its own; here the database is at fault.
@@ -71,7 +69,6 @@ def served(durable_postgres: TemporaryPostgres) -> Iterator[Served]:
     engine = migrated_engine(url, pool_pre_ping=True)
     rt = build_runtime(settings, engine=engine)
     shop = open_shop(rt)
-    port, log = free_port(), var_dir / "server.log"
     env = {
         **os.environ,
         "SSCARD_DATABASE_URL": url,
@@ -82,18 +79,8 @@ def served(durable_postgres: TemporaryPostgres) -> Iterator[Served]:
         "SSCARD_JOBS_INTERVAL_SECONDS": "0",
         "SSCARD_SETTLEMENT_DEADLINE_SECONDS": str(SETTLEMENT_DEADLINE_SECONDS),
     }
-    command = [sys.executable, "-m", "sscard.cli", "serve", "--port", str(port), "--workers", str(SERVER_PROCESSES)]
-    with log.open("w") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT, cwd=var_dir)
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_until_healthy(base, process, log)
-            yield Served(base, durable_postgres, rt, shop, log)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            engine.dispose()
+    try:
+        with server(var_dir, env, "--workers", str(SERVER_PROCESSES)) as running:
+            yield Served(running.base, durable_postgres, rt, shop, running.log)
+    finally:
+        engine.dispose()

@@ -26,7 +26,7 @@ from sqlalchemy import make_url
 
 from sscard.people.idnumber import check_character
 from sscard.testing.postgres import TemporaryPostgres, find_pg_bindir
-from tests.cli.test_cli import free_port
+from tests.servers import free_port
 
 SECRET = "fault-secret-" + "x" * 40
 ADMIN, ADMIN_PASSWORD = "fault.admin", "fault admin password"

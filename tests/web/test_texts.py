@@ -21,7 +21,7 @@ def _base_keys() -> set[str]:
     for node in tree.body:
         if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "ZH":
             assert isinstance(node.value, ast.Dict)
-            return {key.value for key in node.value.keys if isinstance(key, ast.Constant)}
+            return {str(key.value) for key in node.value.keys if isinstance(key, ast.Constant)}
     raise AssertionError("texts.py defines no ZH table")
 
 
