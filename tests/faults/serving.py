@@ -282,7 +282,7 @@ class Load:
     def _terminal(self, index: int) -> None:
         card_no = self.shop.cards[index % len(self.shop.cards)]
         headers = {"Authorization": f"Bearer {self.shop.terminal_token}"}
-        with httpx2.Client(base_url=self.shop.base, timeout=30, headers=headers) as client:
+        with httpx2.Client(base_url=self.shop.base, timeout=PATIENCE_SECONDS, headers=headers) as client:
             if self._barrier is not None:
                 self._barrier.wait(PATIENCE_SECONDS)
             while not self.stop.is_set():
@@ -314,7 +314,7 @@ def settle_the_unanswered(shop: Shop, attempts: list[Attempt]) -> None:
     """Retry every attempt that had no answer, with its own key, until it has one: what a
     terminal does after a fault (the same key cannot charge twice)."""
     headers = {"Authorization": f"Bearer {shop.terminal_token}"}
-    with httpx2.Client(base_url=shop.base, timeout=30, headers=headers) as client:
+    with httpx2.Client(base_url=shop.base, timeout=PATIENCE_SECONDS, headers=headers) as client:
         for attempt in attempts:
             if attempt.status is None:
                 send(client, attempt)
