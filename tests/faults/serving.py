@@ -256,9 +256,13 @@ class Load:
     stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # Whether every terminal connects at the same instant (a burst, as after a restart).
+    burst: bool = False
+    _barrier: threading.Barrier | None = None
 
     def start(self) -> None:
         """Start the terminals."""
+        self._barrier = threading.Barrier(self.clients) if self.burst else None
         for index in range(self.clients):
             thread = threading.Thread(target=self._terminal, args=(index,), name=f"terminal-{index}")
             thread.start()
@@ -278,7 +282,9 @@ class Load:
     def _terminal(self, index: int) -> None:
         card_no = self.shop.cards[index % len(self.shop.cards)]
         headers = {"Authorization": f"Bearer {self.shop.terminal_token}"}
-        with httpx2.Client(base_url=self.shop.base, timeout=30, headers=headers) as client:
+        with httpx2.Client(base_url=self.shop.base, timeout=PATIENCE_SECONDS, headers=headers) as client:
+            if self._barrier is not None:
+                self._barrier.wait(PATIENCE_SECONDS)
             while not self.stop.is_set():
                 attempt = Attempt(uuid.uuid4().hex, card_no, self.amount)
                 with self._lock:
@@ -308,7 +314,7 @@ def settle_the_unanswered(shop: Shop, attempts: list[Attempt]) -> None:
     """Retry every attempt that had no answer, with its own key, until it has one: what a
     terminal does after a fault (the same key cannot charge twice)."""
     headers = {"Authorization": f"Bearer {shop.terminal_token}"}
-    with httpx2.Client(base_url=shop.base, timeout=30, headers=headers) as client:
+    with httpx2.Client(base_url=shop.base, timeout=PATIENCE_SECONDS, headers=headers) as client:
         for attempt in attempts:
             if attempt.status is None:
                 send(client, attempt)

@@ -92,10 +92,11 @@ def test_a_killed_worker_is_replaced_and_no_acknowledged_settlement_is_lost(data
         assert_the_money_holds(database, shop, load.attempts)
 
 
+@pytest.mark.parametrize("workers", [1, WORKERS])
 def test_a_stop_answers_what_it_took_in_refuses_the_rest_and_ends_within_the_grace(
-    database: str, tmp_path: Path
+    database: str, tmp_path: Path, workers: int
 ) -> None:
-    with serving(database, tmp_path, WORKERS) as served:
+    with serving(database, tmp_path, workers) as served:
         shop = Shop.open(served.base, TERMINALS, BALANCE)
         load = Load(shop, TERMINALS)
         load.start()
@@ -115,7 +116,8 @@ def test_a_stop_answers_what_it_took_in_refuses_the_rest_and_ends_within_the_gra
         assert set(failures) <= {"ConnectError"}, f"a request was reset, not refused: {failures}"
         assert failures, "the terminals tried the stopped server"
         assert load.answered() == refused_after
-        assert code == 0, served.log.read_text()
+        # The supervisor exits 0; one process serving alone ends by the signal it was sent.
+        assert code == (0 if workers > 1 else -signal.SIGTERM), served.log.read_text()
         assert took < GRACE_SECONDS + STOP_MARGIN_SECONDS, f"stopping took {took:.1f} s"
     again = start_server(database, tmp_path, WORKERS)
     try:
@@ -134,8 +136,8 @@ def test_sixteen_terminals_spread_over_two_workers(database: str, tmp_path: Path
         shop = Shop.open(served.base, TERMINALS, BALANCE)
         connections, requests, attempts = Counter[int](), Counter[int](), []
         splits = []
-        for _ in range(ROUNDS):  # fresh connections each round
-            load = Load(shop, TERMINALS)
+        for _ in range(ROUNDS):  # fresh connections each round, all opened at once
+            load = Load(shop, TERMINALS, burst=True)
             load.start()
             try:
                 _wait_answers(load, TERMINALS * 20)
