@@ -24,6 +24,8 @@ ZH_CN: Mapping[str, str] = {
     "payload_too_large": "请求内容过大。",
     "unsupported_media_type": "不支持该请求内容类型。",
     "uri_too_long": "请求地址过长。",
+    "request_headers_too_large": "请求头过大。",
+    "bad_request": "请求格式不正确。",
     "idempotency_mismatch": "该幂等键已用于另一个请求。",
     "internal_error": "服务发生意外错误，请提供请求编号联系客服。",
 }

@@ -67,6 +67,8 @@ def serve(
         log_config=logging_config(log_level.upper()),
         access_log=False,
         proxy_headers=False,
+        # httptools with a bounded request head, refused as problem+json (414, 431, 400).
+        http="sscard.http_protocol:BoundedHttpToolsProtocol",
         # The supervisor kills a worker that does not answer its ping in time (default
         # 5 s): a margin for one busy fanning a change out to thousands of streams, whose
         # clients would all reconnect at once if it were killed.
