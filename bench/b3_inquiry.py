@@ -41,7 +41,7 @@ def run(full: bool) -> list[Figure]:
             api = Api(base, admin_token(base))
             api.sign_in_clerk()
             for card_no in listed:
-                api.clerk_post(f"/v1/cards/{card_no}/loss-reports", {"kind": "provisional", "channel": "written"})
+                api.clerk_post(f"/v1/cards/{card_no}/loss-reports", {"kind": "provisional", "channel": "counter"})
             token = api.terminal_token()
             _check_answers(base, token, listed, [card for card in cards[:100] if card not in listed])
             inquire = {"url": f"{base}{INQUIRY}", "path": INQUIRY, "scope": SCOPE, "token": token}

@@ -270,6 +270,7 @@ STATUS_TEXT = {
     415: "The body's media type is not one this operation reads (unsupported_media_type)",
     422: "Invalid request (invalid_request with the fields, or a domain code)",
     429: "Too many attempts (signin_throttled); see Retry-After",
+    431: "The request headers are too large (request_headers_too_large)",
     500: "Unexpected error (internal_error), with the request ID to quote",
     503: (
         "The database did not answer in time: service_unavailable (nothing changed) or "
@@ -278,7 +279,7 @@ STATUS_TEXT = {
 }
 # Every operation: anything can be missing, conflict, be invalid, fail, or meet a
 # database that does not answer (issue 14).
-EVERY_OPERATION = (400, 404, 409, 414, 422, 500, 503)
+EVERY_OPERATION = (400, 404, 409, 414, 422, 431, 500, 503)
 WITH_A_TOKEN = (401, 403)
 WITH_A_BODY = (413, 415)
 

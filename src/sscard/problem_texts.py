@@ -24,6 +24,8 @@ ZH_CN: Mapping[str, str] = {
     "payload_too_large": "请求内容过大。",
     "unsupported_media_type": "不支持该请求内容类型。",
     "uri_too_long": "请求地址过长。",
+    "request_headers_too_large": "请求头过大。",
+    "bad_request": "请求格式不正确。",
     "idempotency_mismatch": "该幂等键已用于另一个请求。",
     "service_unavailable": "数据库暂时无法应答，本次请求未做任何更改，请按 Retry-After 稍后重试。",
     "outcome_unknown": "提交时数据库失去应答，结果未知；请用同一个幂等键重试以得知是否已生效。",

@@ -33,8 +33,9 @@ import time
 from asyncio.trsock import TransportSocket
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
+
+from sscard.http_protocol import BoundedHttpToolsProtocol
 
 KNOCK_SECONDS = 0.25
 LINGER_SECONDS = 1.0
@@ -99,8 +100,9 @@ class DrainingState(ServerState):
         self.draining = False
 
 
-class DrainingProtocol(HttpToolsProtocol):
-    """uvicorn's HTTP/1.1 protocol, whose responses close the connection once the server drains."""
+class DrainingProtocol(BoundedHttpToolsProtocol):
+    """The HTTP/1.1 protocol with a bounded request head (sscard.http_protocol), whose
+    responses close the connection once the server drains."""
 
     def on_headers_complete(self) -> None:
         """Start the request; while draining, its response will say Connection: close."""
