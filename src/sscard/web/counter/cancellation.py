@@ -18,9 +18,9 @@ from sscard.people.service import account_of
 from sscard.roles import Principal
 from sscard.unit import Unit
 from sscard.web.access import CsrfChecked
-from sscard.web.counter.common import Clerk, card_of, in_unit, refused, result
+from sscard.web.counter.common import Clerk, card_of, in_unit, page, result
 from sscard.web.counter.forms import CounterForm
-from sscard.web.pages import FormErrors, language_of, refusal_errors, render
+from sscard.web.pages import FormErrors, language_of, refusal_errors
 from sscard.web.texts import text
 
 router = APIRouter(prefix="/counter")
@@ -74,11 +74,7 @@ def _order(document: str) -> int:
 @router.get("/persons/{person_id}/cards/{card_no}/cancellation")
 def cancellation_form(request: Request, caller: Clerk, person_id: int, card_no: str) -> Response:
     """The cancellation form: reason, the documents each reason needs, the heir after a death."""
-    try:
-        view = in_unit(request, caller, lambda unit: _view(unit, person_id, card_no))
-    except ServiceError as exc:
-        return refused(request, exc)
-    return render(request, "cancel_form.html", view)
+    return page(request, caller, "cancel_form.html", lambda unit: _view(unit, person_id, card_no))
 
 
 @router.post("/persons/{person_id}/cards/{card_no}/cancellation")
@@ -136,9 +132,12 @@ def _again(
     errors: FormErrors,
     status: int = 422,
 ) -> Response:
-    try:
-        view = in_unit(request, caller, lambda unit: _view(unit, person_id, card_no))
-    except ServiceError as exc:
-        return refused(request, exc)
-    view["form"] = form.values()
-    return render(request, "cancel_form.html", view | {"errors": errors}, status=status)
+    return page(
+        request,
+        caller,
+        "cancel_form.html",
+        lambda unit: _view(unit, person_id, card_no),
+        form=form,
+        errors=errors,
+        status=status,
+    )

@@ -18,9 +18,9 @@ from sscard.people.service import find_person
 from sscard.roles import Principal
 from sscard.unit import Unit
 from sscard.web.access import CsrfChecked
-from sscard.web.counter.common import Clerk, in_unit, refused, result
+from sscard.web.counter.common import Clerk, in_unit, page, result
 from sscard.web.counter.forms import CounterForm, parse_yuan
-from sscard.web.pages import FormErrors, language_of, refusal_errors, render
+from sscard.web.pages import FormErrors, language_of, refusal_errors
 from sscard.web.texts import text
 
 router = APIRouter(prefix="/counter")
@@ -95,11 +95,7 @@ def _file_view(unit: Unit, person_id: int) -> dict[str, Any]:
 @router.get("/persons/{person_id}/claims/new")
 def claim_form(request: Request, caller: Clerk, person_id: int) -> Response:
     """The claim form: kind, the expenses paid out of pocket, the documents checked."""
-    try:
-        view = in_unit(request, caller, lambda unit: _file_view(unit, person_id))
-    except ServiceError as exc:
-        return refused(request, exc)
-    return render(request, "claim_form.html", view)
+    return page(request, caller, "claim_form.html", lambda unit: _file_view(unit, person_id))
 
 
 @router.post("/persons/{person_id}/claims/new")
@@ -134,12 +130,15 @@ def file_claim(
 def _file_again(
     request: Request, caller: Principal, person_id: int, form: ClaimForm, errors: FormErrors, status: int = 422
 ) -> Response:
-    try:
-        view = in_unit(request, caller, lambda unit: _file_view(unit, person_id))
-    except ServiceError as exc:
-        return refused(request, exc)
-    view["form"] = form.values()
-    return render(request, "claim_form.html", view | {"errors": errors}, status=status)
+    return page(
+        request,
+        caller,
+        "claim_form.html",
+        lambda unit: _file_view(unit, person_id),
+        form=form,
+        errors=errors,
+        status=status,
+    )
 
 
 def _claim_view(unit: Unit, claim_id: int) -> dict[str, Any]:
@@ -161,11 +160,7 @@ def _claim_view(unit: Unit, claim_id: int) -> dict[str, Any]:
 @router.get("/claims/{claim_id}")
 def claim_page(request: Request, caller: Clerk, claim_id: int) -> Response:
     """A claim: its expenses, documents and state, and the decision form for another clerk."""
-    try:
-        view = in_unit(request, caller, lambda unit: _claim_view(unit, claim_id))
-    except ServiceError as exc:
-        return refused(request, exc)
-    return render(request, "claim.html", view)
+    return page(request, caller, "claim.html", lambda unit: _claim_view(unit, claim_id))
 
 
 @router.post("/claims/{claim_id}/decision")
@@ -209,9 +204,6 @@ def decide(
 def _claim_again(
     request: Request, caller: Principal, claim_id: int, form: DecisionForm, errors: FormErrors, status: int = 422
 ) -> Response:
-    try:
-        view = in_unit(request, caller, lambda unit: _claim_view(unit, claim_id))
-    except ServiceError as exc:
-        return refused(request, exc)
-    view["form"] = form.values()
-    return render(request, "claim.html", view | {"errors": errors}, status=status)
+    return page(
+        request, caller, "claim.html", lambda unit: _claim_view(unit, claim_id), form=form, errors=errors, status=status
+    )

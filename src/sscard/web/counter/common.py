@@ -19,7 +19,8 @@ from sscard.people.service import find_person
 from sscard.roles import Principal, Role
 from sscard.unit import Unit
 from sscard.web.access import page_caller
-from sscard.web.pages import language_of, refusal_errors, render
+from sscard.web.counter.forms import CounterForm
+from sscard.web.pages import FormErrors, language_of, refusal_errors, render
 
 T = TypeVar("T")
 Counter = Annotated[Principal, Depends(page_caller(Role.CLERK, Role.OPERATOR, Role.BANK))]
@@ -42,6 +43,29 @@ def refused(request: Request, exc: ServiceError) -> Response:
     """A page that cannot be shown at all: the refusal in words."""
     errors = refusal_errors(language_of(request), exc, {})
     return render(request, "refused.html", {"errors": errors}, status=exc.status)
+
+
+def page(
+    request: Request,
+    caller: Principal,
+    template: str,
+    build: Callable[[Unit], dict[str, Any]],
+    *,
+    form: CounterForm | None = None,
+    errors: FormErrors | None = None,
+    status: int = 200,
+) -> Response:
+    """A page whose view is built in one unit of work, or the refusal in words when it
+    cannot be shown; with `form` and `errors`, shown again as it was filled in."""
+    try:
+        view = in_unit(request, caller, build)
+    except ServiceError as exc:
+        return refused(request, exc)
+    if form is not None:
+        view["form"] = form.values()
+    if errors is not None:
+        view["errors"] = errors
+    return render(request, template, view, status=status)
 
 
 def card_of(unit: Unit, person_id: int, card_no: str) -> tuple[Person, Card]:

@@ -15,10 +15,10 @@ from sscard.people.schemes import Scheme
 from sscard.roles import Principal, Role
 from sscard.unit import Unit
 from sscard.web.access import CsrfChecked
-from sscard.web.counter.common import Counter, Outlet, card_of, in_unit, refused, result
+from sscard.web.counter.common import Counter, Outlet, card_of, in_unit, page, result
 from sscard.web.counter.forms import LossForm
 from sscard.web.counter.person import person_again
-from sscard.web.pages import FormErrors, language_of, refusal_errors, render
+from sscard.web.pages import FormErrors, language_of, refusal_errors
 from sscard.web.texts import text
 
 router = APIRouter(prefix="/counter")
@@ -57,11 +57,7 @@ def _loss_view(unit: Unit, person_id: int, card_no: str) -> dict[str, Any]:
 @router.get("/persons/{person_id}/cards/{card_no}/loss-report")
 def loss_form(request: Request, caller: Counter, person_id: int, card_no: str) -> Response:
     """The loss report form: the documents this scheme and reporter need, as checkboxes."""
-    try:
-        view = in_unit(request, caller, lambda unit: _loss_view(unit, person_id, card_no))
-    except ServiceError as exc:
-        return refused(request, exc)
-    return render(request, "loss_form.html", view)
+    return page(request, caller, "loss_form.html", lambda unit: _loss_view(unit, person_id, card_no))
 
 
 @router.post("/persons/{person_id}/cards/{card_no}/loss-report")
@@ -112,12 +108,15 @@ def _loss_again(
     errors: FormErrors,
     status: int = 422,
 ) -> Response:
-    try:
-        view = in_unit(request, caller, lambda unit: _loss_view(unit, person_id, card_no))
-    except ServiceError as exc:
-        return refused(request, exc)
-    view["form"] = form.values()
-    return render(request, "loss_form.html", view | {"errors": errors}, status=status)
+    return page(
+        request,
+        caller,
+        "loss_form.html",
+        lambda unit: _loss_view(unit, person_id, card_no),
+        form=form,
+        errors=errors,
+        status=status,
+    )
 
 
 @router.post("/persons/{person_id}/cards/{card_no}/lift")

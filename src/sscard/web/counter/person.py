@@ -14,14 +14,13 @@ from sscard.cards.service import cards_of
 from sscard.cards.states import FINAL, CardStatus
 from sscard.claims import service as claims_service
 from sscard.claims.rules import UNDECIDED, may_decide
-from sscard.errors import ServiceError
 from sscard.loss import replacement
 from sscard.loss.models import Replacement
 from sscard.people.service import account_of, find_person, postings_page
 from sscard.roles import Role
 from sscard.unit import Unit
-from sscard.web.counter.common import Counter, in_unit, refused, shown_id_number
-from sscard.web.pages import FormErrors, render
+from sscard.web.counter.common import Counter, page, shown_id_number
+from sscard.web.pages import FormErrors
 
 router = APIRouter(prefix="/counter")
 
@@ -111,17 +110,9 @@ def person_page(
     request: Request, caller: Counter, person_id: int, before: Annotated[int | None, Query(ge=1)] = None
 ) -> Response:
     """The person, their cards and account, and the actions the caller may take."""
-    try:
-        view = in_unit(request, caller, lambda unit: person_view(unit, person_id, before))
-    except ServiceError as exc:
-        return refused(request, exc)
-    return render(request, "person.html", view)
+    return page(request, caller, "person.html", lambda unit: person_view(unit, person_id, before))
 
 
 def person_again(request: Request, caller: Counter, person_id: int, errors: FormErrors, status: int) -> Response:
     """The person page again with a refusal of one of its buttons in the summary."""
-    try:
-        view = in_unit(request, caller, lambda unit: person_view(unit, person_id))
-    except ServiceError as exc:
-        return refused(request, exc)
-    return render(request, "person.html", view | {"errors": errors}, status=status)
+    return page(request, caller, "person.html", lambda unit: person_view(unit, person_id), errors=errors, status=status)

@@ -19,11 +19,11 @@ from sscard.policy.service import calendar_for
 from sscard.roles import Principal, Role
 from sscard.unit import Unit
 from sscard.web.access import CsrfChecked
-from sscard.web.counter.common import Clerk, Outlet, card_of, in_unit, refused, result
+from sscard.web.counter.common import Clerk, Outlet, card_of, in_unit, page, refused, result
 from sscard.web.counter.forms import ReplacementForm
 from sscard.web.counter.loss import REPORTER_FIELDS
 from sscard.web.counter.person import person_again
-from sscard.web.pages import FormErrors, language_of, refusal_errors, render
+from sscard.web.pages import FormErrors, language_of, refusal_errors
 from sscard.web.texts import text
 
 router = APIRouter(prefix="/counter")
@@ -69,11 +69,9 @@ def _replacement_view(unit: Unit, person_id: int, card_no: str, language: Langua
 def replacement_form(request: Request, caller: Outlet, person_id: int, card_no: str) -> Response:
     """The replacement form: reason with its fee here, the bank, the documents, the ready date."""
     language = language_of(request)
-    try:
-        view = in_unit(request, caller, lambda unit: _replacement_view(unit, person_id, card_no, language))
-    except ServiceError as exc:
-        return refused(request, exc)
-    return render(request, "replacement_form.html", view)
+    return page(
+        request, caller, "replacement_form.html", lambda unit: _replacement_view(unit, person_id, card_no, language)
+    )
 
 
 @router.post("/persons/{person_id}/cards/{card_no}/replacement")
@@ -142,12 +140,15 @@ def _replacement_again(
     status: int = 422,
 ) -> Response:
     language = language_of(request)
-    try:
-        view = in_unit(request, caller, lambda unit: _replacement_view(unit, person_id, card_no, language))
-    except ServiceError as exc:
-        return refused(request, exc)
-    view["form"] = form.values()
-    return render(request, "replacement_form.html", view | {"errors": errors}, status=status)
+    return page(
+        request,
+        caller,
+        "replacement_form.html",
+        lambda unit: _replacement_view(unit, person_id, card_no, language),
+        form=form,
+        errors=errors,
+        status=status,
+    )
 
 
 @router.post("/replacements/{replacement_id}/clearing-notice")
