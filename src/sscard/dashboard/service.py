@@ -141,7 +141,7 @@ def dashboard(unit: Unit) -> Dashboard:
         scope=scope,
         list_version=current_version(session),
         invalid=[(r, k, int(n)) for r, k, n in session.execute(invalid_statement(scope))],
-        lagging=[lag for lag in terminal_lags(unit) if lag.lagging],
+        lagging=[lag for lag in terminal_lags(unit, behind_only=True) if lag.lagging],
         settlements=settlements,
         losses=list(loss_totals.items()),
         replacements=Replacements(int(in_production), int(ready), int(overdue)),
@@ -161,7 +161,7 @@ def live(unit: Unit) -> dict[str, object]:
                 "list_version": lag.terminal.list_version,
                 "list_synced_at": lag.terminal.list_synced_at.isoformat() if lag.terminal.list_synced_at else None,
             }
-            for lag in terminal_lags(unit)
+            for lag in terminal_lags(unit, behind_only=True)
             if lag.lagging
         ],
     }

@@ -214,7 +214,7 @@ def terminals(
             lagging=lag.lagging,
             disabled=lag.terminal.disabled,
         )
-        for lag in sync.terminal_lags(unit)
+        for lag in sync.terminal_lags(unit, behind_only=lagging is True)
         if lagging is None or lag.lagging == lagging
     ]
     return TerminalList(current_version=service.current_version(unit.session), items=items)
