@@ -67,18 +67,24 @@ class CollectionCertificate:
 def render_pdf(certificate: CollectionCertificate) -> bytes:
     """One A5 page: title, the certificate's particulars, notes and a QR code of its number."""
     out = io.BytesIO()
-    # invariant: no creation date or random document id, so the same data gives the same bytes
-    canvas = _canvas_class()(out, pagesize=(WIDTH, HEIGHT), invariant=True, pageCompression=1)
-    canvas.setTitle(TITLE)
-    canvas.setSubject(f"{TITLE_EN} {certificate.certificate_no}")
-    canvas.setCreator("sscard")
-    _heading(canvas)
-    below_rows = _rows(canvas, certificate, HEIGHT - 40 * mm)
+    canvas = new_page(out, TITLE, f"{TITLE_EN} {certificate.certificate_no}")
+    draw_heading(canvas, TITLE, TITLE_EN, 15)
+    below_rows = draw_particulars(canvas, particulars(certificate), HEIGHT - 40 * mm)
     _qr(canvas, certificate.certificate_no, below_rows - 4 * mm)
     _notes(canvas, certificate.hotline)
     canvas.showPage()
     canvas.save()
     return out.getvalue()
+
+
+def new_page(out: io.BytesIO, title: str, subject: str) -> Canvas:
+    """An A5 page of the office's printouts (this certificate, the receipt, the notice)."""
+    # invariant: no creation date or random document id, so the same data gives the same bytes
+    canvas = _canvas_class()(out, pagesize=(WIDTH, HEIGHT), invariant=True, pageCompression=1)
+    canvas.setTitle(title)
+    canvas.setSubject(subject)
+    canvas.setCreator("sscard")
+    return canvas
 
 
 @cache
@@ -93,11 +99,12 @@ def _canvas_class() -> type[Canvas]:
     return Canvas
 
 
-def _heading(canvas: Canvas) -> None:
-    canvas.setFont(CJK, 15)
-    canvas.drawCentredString(WIDTH / 2, HEIGHT - 20 * mm, TITLE)
+def draw_heading(canvas: Canvas, title: str, title_en: str, size: float) -> None:
+    """The title in Chinese at `size` points, in English below it, and a rule."""
+    canvas.setFont(CJK, size)
+    canvas.drawCentredString(WIDTH / 2, HEIGHT - 20 * mm, title)
     canvas.setFont(LATIN, 7.5)
-    canvas.drawCentredString(WIDTH / 2, HEIGHT - 26 * mm, TITLE_EN)
+    canvas.drawCentredString(WIDTH / 2, HEIGHT - 26 * mm, title_en)
     canvas.setLineWidth(0.8)
     canvas.line(MARGIN, HEIGHT - 30 * mm, WIDTH - MARGIN, HEIGHT - 30 * mm)
 
@@ -120,23 +127,23 @@ def particulars(certificate: CollectionCertificate) -> list[tuple[str, str, str]
     ]
 
 
-def _rows(canvas: Canvas, certificate: CollectionCertificate, top: float) -> float:
-    """The particulars from `top` down; the height below the last one."""
+def draw_particulars(canvas: Canvas, rows: list[tuple[str, str, str]], top: float) -> float:
+    """(Chinese label, English label, value) rows from `top` down; the height below the last."""
     y, value_x = top, MARGIN + 34 * mm
-    for label, label_en, value in particulars(certificate):
+    for label, label_en, value in rows:
         canvas.setFont(CJK, 10)
         canvas.drawString(MARGIN, y, label)
         canvas.setFont(LATIN, 6.5)
         canvas.drawString(MARGIN, y - 3.2 * mm, label_en)
         canvas.setFont(CJK, 10.5)
-        for line in _wrapped(value, WIDTH - MARGIN - value_x, 10.5):
+        for line in wrapped(value, WIDTH - MARGIN - value_x, 10.5):
             canvas.drawString(value_x, y, line)
             y -= 4.6 * mm
         y -= 3.8 * mm
     return y
 
 
-def _wrapped(text: str, width: float, size: float) -> Iterator[str]:
+def wrapped(text: str, width: float, size: float) -> Iterator[str]:
     """Lines no wider than `width`, broken between any two characters (Chinese has no spaces)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
@@ -180,7 +187,7 @@ def _notes(canvas: Canvas, hotline: str) -> None:
     y = 26 * mm
     canvas.setFont(CJK, 8)
     for note in NOTES:
-        for line in _wrapped(note, WIDTH - 2 * MARGIN, 8):
+        for line in wrapped(note, WIDTH - 2 * MARGIN, 8):
             canvas.drawString(MARGIN, y, line)
             y -= 3.8 * mm
     canvas.drawString(MARGIN, y, f"咨询电话 Hotline: {hotline}")

@@ -7,7 +7,18 @@ import io
 from dataclasses import dataclass
 from datetime import date
 
-from sscard.loss.certificate import CJK, HEIGHT, LATIN, MARGIN, REASONS, WIDTH, _canvas_class, _wrapped, mm
+from sscard.loss.certificate import (
+    CJK,
+    HEIGHT,
+    MARGIN,
+    REASONS,
+    WIDTH,
+    draw_heading,
+    draw_particulars,
+    mm,
+    new_page,
+    wrapped,
+)
 
 RECEIPT_TITLE, RECEIPT_TITLE_EN = "社会保障卡补换卡工本费收据", "Receipt for the social security card replacement fee"
 NOTICE_TITLE = "社会保障卡跨银行补卡余额清算通知单"
@@ -98,31 +109,12 @@ def render_clearing_notice(notice: ClearingNotice) -> bytes:
 
 def _page(title: str, title_en: str, number: str, rows: list[tuple[str, str, str]], notes: tuple[str, ...]) -> bytes:
     out = io.BytesIO()
-    # invariant: no creation date or random document id, so the same data gives the same bytes
-    canvas = _canvas_class()(out, pagesize=(WIDTH, HEIGHT), invariant=True, pageCompression=1)
-    canvas.setTitle(title)
-    canvas.setSubject(f"{title_en} {number}")
-    canvas.setCreator("sscard")
-    canvas.setFont(CJK, 14)
-    canvas.drawCentredString(WIDTH / 2, HEIGHT - 20 * mm, title)
-    canvas.setFont(LATIN, 7.5)
-    canvas.drawCentredString(WIDTH / 2, HEIGHT - 26 * mm, title_en)
-    canvas.setLineWidth(0.8)
-    canvas.line(MARGIN, HEIGHT - 30 * mm, WIDTH - MARGIN, HEIGHT - 30 * mm)
-    y, value_x = HEIGHT - 40 * mm, MARGIN + 34 * mm
-    for label, label_en, value in rows:
-        canvas.setFont(CJK, 10)
-        canvas.drawString(MARGIN, y, label)
-        canvas.setFont(LATIN, 6.5)
-        canvas.drawString(MARGIN, y - 3.2 * mm, label_en)
-        canvas.setFont(CJK, 10.5)
-        for line in _wrapped(value, WIDTH - MARGIN - value_x, 10.5):
-            canvas.drawString(value_x, y, line)
-            y -= 4.6 * mm
-        y -= 3.8 * mm
+    canvas = new_page(out, title, f"{title_en} {number}")
+    draw_heading(canvas, title, title_en, 14)
+    y = draw_particulars(canvas, rows, HEIGHT - 40 * mm)
     canvas.setFont(CJK, 8)
     for note in notes:
-        for line in _wrapped(note, WIDTH - 2 * MARGIN, 8):
+        for line in wrapped(note, WIDTH - 2 * MARGIN, 8):
             y -= 3.8 * mm
             canvas.drawString(MARGIN, y, line)
         y -= 2 * mm
