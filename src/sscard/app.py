@@ -116,7 +116,10 @@ def create_app(
     app.add_middleware(InputGuard, max_body=rt.settings.max_body_bytes, answer=refusal_response)
     app.add_middleware(RequestMiddleware)  # outermost: the guard's refusals carry the request ID
     install_error_handlers(app)
+    # Routes are matched in this order, router by router: the settlement's first, as the
+    # busiest (B1: matching past seven routers cost a settlement about 0.3 ms of CPU).
     routers = (
+        settlement_router,
         auth_router,
         policy_router,
         people_router,
@@ -124,7 +127,6 @@ def create_app(
         loss_router,
         invalid_list_router,
         stream_router,
-        settlement_router,
         claims_router,
         banks_router,
         notifications_router,

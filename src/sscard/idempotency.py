@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from sscard.context import request_id_var
 from sscard.errors import Conflict, Invalid, ServiceError
+from sscard.hot_path import HotStatement
 from sscard.settlement.models import IdempotencyRecord
 from sscard.unit import Unit
 
@@ -64,20 +65,22 @@ def once(
 
 # Built once: keyed requests run these on every call (see settlement.statements).
 _RECORDS = cast("Table", IdempotencyRecord.__table__)
-_SEEN = select(_RECORDS.c.request_hash, _RECORDS.c.status, _RECORDS.c.body).where(
-    _RECORDS.c.owner == bindparam("owner"), _RECORDS.c.key == bindparam("key")
+_SEEN = HotStatement(
+    select(_RECORDS.c.request_hash, _RECORDS.c.status, _RECORDS.c.body).where(
+        _RECORDS.c.owner == bindparam("owner"), _RECORDS.c.key == bindparam("key")
+    )
 )
 # ON CONFLICT DO NOTHING rather than a savepoint around a plain INSERT: one round trip,
 # and a clash leaves the transaction usable. A clash still waits for the other request's
 # transaction, as the unique key makes it, and then returns no row.
-_STORE = {
-    "postgresql": postgresql.insert(_RECORDS).on_conflict_do_nothing().returning(_RECORDS.c.owner),
-    "sqlite": sqlite.insert(_RECORDS).on_conflict_do_nothing().returning(_RECORDS.c.owner),
-}
+_STORE = HotStatement(
+    postgresql.insert(_RECORDS).on_conflict_do_nothing().returning(_RECORDS.c.owner),
+    elsewhere=sqlite.insert(_RECORDS).on_conflict_do_nothing().returning(_RECORDS.c.owner),
+)
 
 
 def _replay_if_seen(unit: Unit, owner: str, key: str, digest: str) -> None:
-    seen = unit.session.execute(_SEEN, {"owner": owner, "key": key}).one_or_none()
+    seen = _SEEN.first(unit.session, {"owner": owner, "key": key})
     if seen is None:
         return
     if seen.request_hash != digest:
@@ -87,7 +90,7 @@ def _replay_if_seen(unit: Unit, owner: str, key: str, digest: str) -> None:
 
 def _store(unit: Unit, owner: str, key: str, digest: str, status: int, body: dict[str, Any]) -> None:
     values = {"owner": owner, "key": key, "request_hash": digest, "status": status, "body": body, "at": unit.now}
-    stored = unit.session.execute(_STORE[unit.session.get_bind().dialect.name], values).first()
+    stored = _STORE.first(unit.session, values)
     if stored is None:
         # The same key is being used by a request running at this very moment.
         raise Conflict("idempotency_in_progress", "a request with this Idempotency-Key is in progress")
@@ -103,8 +106,8 @@ def recorded(sessions: sessionmaker[Session], owner: str, key: str) -> tuple[int
     """
     with sessions() as session:
         probe = {"owner": owner, "key": key, "request_hash": "", "status": 0, "body": {}, "at": datetime.now(UTC)}
-        claimed = session.execute(_STORE[session.get_bind().dialect.name], probe).first()
-        seen = None if claimed is not None else session.execute(_SEEN, {"owner": owner, "key": key}).one()
+        claimed = _STORE.first(session, probe)
+        seen = None if claimed is not None else _SEEN.rows(session, {"owner": owner, "key": key})[0]
         session.rollback()
     return None if seen is None else (seen.status, seen.body)
 

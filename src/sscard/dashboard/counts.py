@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import Insert
 
 from sscard.dashboard.models import DashboardCount
+from sscard.hot_path import HotStatement
 
 SETTLEMENT, LOSS, INVALID, REPLACEMENT = "settlement", "loss", "invalid", "replacement"
 EPOCH_DAY = date(1970, 1, 1)
@@ -30,15 +31,16 @@ def hour_start(hour: int) -> datetime:
 
 def _upsert(module: object) -> Insert:
     insert = module.insert  # type: ignore[attr-defined]
+    table = DashboardCount.__table__
     values: dict[str, Any] = {name: bindparam(name) for name in (*_KEY, "n")}
-    stmt = insert(DashboardCount).values(values)
+    stmt = insert(table).values(values)
     return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=list(_KEY), set_={"n": DashboardCount.n + stmt.excluded.n}
+        index_elements=list(_KEY), set_={"n": table.c.n + stmt.excluded.n}
     )
 
 
 # Built once per dialect: a settlement pays for this on every charge.
-_UPSERTS = {"postgresql": _upsert(postgresql), "sqlite": _upsert(sqlite)}
+_UPSERT = HotStatement(_upsert(postgresql), elsewhere=_upsert(sqlite))
 
 
 def day_of(day: date) -> int:
@@ -49,4 +51,4 @@ def day_of(day: date) -> int:
 def bump(session: Session, metric: str, bucket: int, region: str, key: str, *, shard: int = 0, by: int = 1) -> None:
     """Add `by` to a count, creating it at `by`."""
     values = {"metric": metric, "bucket": bucket, "region_code": region, "key": key, "shard": shard, "n": by}
-    session.execute(_UPSERTS[session.get_bind().dialect.name], values)
+    _UPSERT.rows(session, values)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sscard.cards.models import Card
 from sscard.cards.states import CardStatus
 from sscard.errors import ServiceError
+from sscard.hot_path import HotStatement
 from sscard.invalid_list.events import ListChanged
 from sscard.invalid_list.models import InvalidCard, ListChange, ListCounter
 from sscard.invalid_list.rules import ListReason, Op, change_for, listing
@@ -131,12 +132,12 @@ def changes_since(session: Session, since: int, scope: str, limit: int) -> tuple
 
 
 # Built once: every online settlement asks (R-SET-2).
-_LISTED = select(InvalidCard.card_no).where(InvalidCard.card_no == bindparam("card_no"))
+_LISTED = HotStatement(select(InvalidCard.card_no).where(InvalidCard.card_no == bindparam("card_no")))
 
 
 def is_listed(session: Session, card_no: str) -> bool:
     """Whether the card is on the list now: one indexed read, no object loaded."""
-    return session.execute(_LISTED, {"card_no": card_no}).first() is not None
+    return _LISTED.first(session, {"card_no": card_no}) is not None
 
 
 def entry_of(session: Session, card_no: str) -> InvalidCard | None:

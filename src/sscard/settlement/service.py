@@ -120,7 +120,7 @@ def _recorded(unit: Unit, terminal: AtTerminal, outcome: str) -> None:
 
 
 def _at_terminal(unit: Unit) -> AtTerminal:
-    row = unit.session.execute(statements.TERMINAL, {"terminal_id": unit.actor.subject}).one_or_none()
+    row = statements.TERMINAL.first(unit.session, {"terminal_id": unit.actor.subject})
     if row is None:
         raise Forbidden("this terminal is not registered")
     return AtTerminal(*row)
@@ -146,9 +146,9 @@ def _debit(unit: Unit, person_id: int, amount: int) -> tuple[int, Posting | None
     if a credit landed in between.
     """
     params = {"person": person_id, "debit": amount, "now": unit.now}
-    after = unit.session.execute(statements.DEBIT, params).scalar_one_or_none()
+    after = statements.DEBIT.first(unit.session, params)
     if after is not None:
-        return int(after), None
+        return int(after.balance), None
     posting = post(unit, person_id, -amount, PostingKind.SETTLEMENT)
     return posting.balance_after, posting
 
@@ -162,7 +162,7 @@ def _insert_settlement(unit: Unit, terminal: AtTerminal, charge: Charge, person_
         "balance_after": balance_after,
         "refunded": 0,
     }
-    return int(unit.session.execute(statements.INSERT_SETTLEMENT, values).scalar_one())
+    return int(statements.INSERT_SETTLEMENT.rows(unit.session, values)[0].id)
 
 
 def _insert_posting(unit: Unit, person_id: int, amount: int, balance_after: int, ref: str) -> None:
@@ -175,7 +175,7 @@ def _insert_posting(unit: Unit, person_id: int, amount: int, balance_after: int,
         "memo": None,
         "at": unit.now,
     }
-    unit.session.execute(statements.INSERT_POSTING, values)
+    statements.INSERT_POSTING.rows(unit.session, values)
 
 
 def _settlement_values(unit: Unit, terminal: AtTerminal, charge: Charge) -> dict[str, Any]:
@@ -210,9 +210,29 @@ def _check(unit: Unit, terminal: AtTerminal, charge: Charge) -> int:
         return temporary_certificate.redeem(
             unit, terminal.institution_id, charge.certificate_no, charge.id_number or ""
         )
-    card = _usable_card(unit, charge.card_no or "")
-    _verify_pin_at_terminal(unit, card, charge.pin or "")
+    return _card_holder(unit, charge.card_no or "", charge.pin or "")
+
+
+def _card_holder(unit: Unit, card_no: str, pin: str) -> int:
+    """The holder of a usable card whose PIN is right; raises Declined.
+
+    The plain case reads the locked row's few columns; any other (a card not found,
+    listed, not active, PIN locked, a wrong PIN, failures to clear) decides through
+    the ORM under the lock already held, as every decline did before.
+    """
+    plain = statements.CARD_AT_TERMINAL.first(unit.session, {"card_no": card_no})
+    # R-SET-2: the list is read after the lock (see statements.CARD).
+    if plain is not None and not is_listed(unit.session, card_no) and _plain(unit, plain, card_no, pin):
+        return int(plain.person_id)
+    card = _usable_card(unit, card_no)
+    _verify_pin_at_terminal(unit, card, pin)
     return card.person_id
+
+
+def _plain(unit: Unit, card: Any, card_no: str, pin: str) -> bool:
+    """An active, unlocked card with no failed tries and this PIN (R-CARD-3)."""
+    usable = card.status == CardStatus.ACTIVE and card.pin_locked_at is None and not card.pin_failures
+    return usable and unit.runtime.pins.verify(card_no, pin, card.pin_hash)
 
 
 def _verify_pin_at_terminal(unit: Unit, card: Card, pin: str) -> None:
