@@ -19,7 +19,7 @@ from sscard.testing.postgres import TemporaryPostgres
 
 NAME = "B1"
 CONNECTIONS = 16  # wrk connections and pgbench clients alike
-WORKER_COUNTS = (2, 1, 3)  # `sscard serve --workers N`; the target is held to the best
+WORKER_COUNTS = (2, 1, 3, 4)  # `sscard serve --workers N`; the target is held to the best
 CARDS, TERMINALS = 20_000, 8
 BALANCE, AMOUNT = 10_000_000_000, 1_234  # fen: no card runs dry in a run
 MIN_APPROVED = 0.95

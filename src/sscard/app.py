@@ -109,7 +109,15 @@ def create_app(
                 await task
 
     app = FastAPI(
-        title="sscard", version=__version__, description=DESCRIPTION, lifespan=lifespan, docs_url=None, redoc_url=None
+        title="sscard",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        # sscard's metrics are Prometheus's (/metrics); FastAPI's OpenTelemetry bridge,
+        # on by default, looks for configured providers on every request (B1).
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.runtime = rt
     app.state.database_probe = DatabaseProbe(rt)
