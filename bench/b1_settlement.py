@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bench import pgbench, settlement_sql
+from bench import cpu, pgbench, settlement_sql
 from bench.bulk import Plan, load_persons, migrate
 from bench.figures import Figure
 from bench.load import card_file
@@ -29,6 +29,16 @@ CAPTURED_KEY = "B1-CAPTURE"
 
 
 @dataclass(frozen=True, slots=True)
+class Cpu:
+    """CPU seconds spent during the measured runs: PostgreSQL's on pgbench -f, and
+    PostgreSQL's and sscard's on the settlements (bench/cpu.py)."""
+
+    database_on_limit: float
+    database_on_settlements: float
+    server_on_settlements: float
+
+
+@dataclass(frozen=True, slots=True)
 class Measured:
     """One server configuration: its settlements and the pgbench runs just before."""
 
@@ -36,6 +46,11 @@ class Measured:
     baseline: pgbench.PgbenchResult
     limit: pgbench.PgbenchResult  # the settlement's own SQL
     settle: dict[str, Any]
+    cpu: Cpu
+
+    @property
+    def settlements(self) -> int:
+        return int(self.settle["requests"])
 
     @property
     def ratio(self) -> float:
@@ -85,7 +100,10 @@ def _capture_settlement(pg: TemporaryPostgres, url: str, plan: Plan) -> Path:
 
 def _measure(pg: TemporaryPostgres, url: str, script: Path, cards_file: str, workers: int, seconds: int) -> Measured:
     baseline = pgbench.simple_update(pg, CONNECTIONS, seconds)
+    postmaster = pg.server_pids()[0]
+    database_before = cpu.tree_seconds(postmaster)
     limit = pgbench.script(pg, script, DATABASE, CONNECTIONS, seconds)
+    database_on_limit = cpu.tree_seconds(postmaster) - database_before
     with sscard_server(url, workers) as base:
         api = Api(base, admin_token(base))
         tokens = [api.terminal_token() for _ in range(TERMINALS)]
@@ -97,8 +115,11 @@ def _measure(pg: TemporaryPostgres, url: str, script: Path, cards_file: str, wor
             "amount": AMOUNT,
         }
         load("settle", **options, connections=CONNECTIONS, seconds=WARM_UP_SECONDS)
+        server = cpu.pid_listening_with(f"--port {base.rsplit(':', 1)[1]} ")
+        before = cpu.tree_seconds(postmaster), cpu.tree_seconds(server)
         settle = load("settle", **options, connections=CONNECTIONS, seconds=seconds)
-    measured = Measured(workers, baseline, limit, settle)
+        spent = cpu.tree_seconds(postmaster) - before[0], cpu.tree_seconds(server) - before[1]
+    measured = Measured(workers, baseline, limit, settle, Cpu(database_on_limit, *spent))
     if measured.approved < MIN_APPROVED or settle["errors"] > settle["non2xx"]:
         raise RuntimeError(f"B1 with {workers} workers: only {measured.approved:.1%} approved (201): {settle}")
     return measured
@@ -122,8 +143,22 @@ def _figures(measured: list[Measured], seconds: int, scale: int) -> list[Figure]
         Figure(NAME, "settlement p50", s["p50_ms"], "ms"),
         Figure(NAME, "settlement p99", s["p99_ms"], "ms", target=50, compare="<="),
         Figure(NAME, "server workers (best)", best.workers, "workers"),
+        *_cpu_figures(best),
     ]
     return figures + [figure for m in measured if m is not best for figure in _context(m)]
+
+
+def _cpu_figures(m: Measured) -> list[Figure]:
+    """Where the CPU went, per transaction: on 2 shared cores the settlements' rate is
+    bounded by both cores over PostgreSQL's and sscard's CPU per settlement together."""
+    per_limit = 1000 * m.cpu.database_on_limit / (m.limit.tps * m.limit.seconds)
+    per_database = 1000 * m.cpu.database_on_settlements / m.settlements
+    per_server = 1000 * m.cpu.server_on_settlements / m.settlements
+    return [
+        Figure(NAME, "PostgreSQL CPU per pgbench -f transaction", per_limit, "ms"),
+        Figure(NAME, "PostgreSQL CPU per settlement", per_database, "ms"),
+        Figure(NAME, "sscard CPU per settlement", per_server, "ms", note="every worker process and the master"),
+    ]
 
 
 def _context(m: Measured) -> list[Figure]:
