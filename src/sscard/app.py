@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 from pydantic import SecretStr
 from sqlalchemy import text
 from starlette.datastructures import Address
@@ -46,6 +46,7 @@ from sscard.people.routes import router as people_router
 from sscard.policy.routes import router as policy_router
 from sscard.policy.service import sync_regions
 from sscard.runtime import Runtime, build_runtime
+from sscard.serving.metrics import exposition
 from sscard.settings import Settings
 from sscard.settlement.routes import router as settlement_router
 from sscard.web import install_pages
@@ -215,12 +216,13 @@ async def livez() -> JSONResponse:
 
 
 def metrics(request: Request) -> Response:
-    """Prometheus text exposition, for the metrics token's bearer (SSCARD_METRICS_TOKEN);
-    without that setting, for callers on this machine only."""
+    """Prometheus text exposition of the whole server, its workers' summed, for the
+    metrics token's bearer (SSCARD_METRICS_TOKEN); without that setting, for callers on
+    this machine only."""
     expected = runtime(request).settings.metrics_token
     if not may_read_metrics(expected, request.headers.get("authorization"), request.client):
         raise Unauthenticated("the metrics token is required") if expected else Forbidden("metrics are read locally")
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 def may_read_metrics(expected: SecretStr | None, authorization: str | None, client: Address | None) -> bool:

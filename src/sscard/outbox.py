@@ -28,8 +28,17 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sscard.outbox")
 
-BACKLOG = Gauge("sscard_outbox_pending", "Outbox messages not delivered yet (due, being sent or backing off)")
-OLDEST = Gauge("sscard_outbox_oldest_pending_seconds", "Age of the oldest undelivered outbox message (0: none)")
+# Counts in the database, which every worker's jobs take: the newest measure stands.
+BACKLOG = Gauge(
+    "sscard_outbox_pending",
+    "Outbox messages not delivered yet (due, being sent or backing off)",
+    multiprocess_mode="mostrecent",
+)
+OLDEST = Gauge(
+    "sscard_outbox_oldest_pending_seconds",
+    "Age of the oldest undelivered outbox message (0: none)",
+    multiprocess_mode="mostrecent",
+)
 
 LEASE = timedelta(seconds=60)
 MAX_DELAY_SECONDS = 600

@@ -42,11 +42,21 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("sscard.invalid_list.broker")
 
-SUBSCRIBERS = Gauge("sscard_invalid_list_stream_subscribers", "Invalid-list streams open in this process")
-VERSION = Gauge("sscard_invalid_list_version", "The newest invalid-list version this process has delivered")
+# Each worker's broker sets its own; /metrics combines the live workers' (a dead one's
+# streams are gone): the streams they hold, the version the slowest has delivered (so a
+# stuck worker holds the server's back, SscardListStreamStuck), 1 if any is degraded.
+SUBSCRIBERS = Gauge(
+    "sscard_invalid_list_stream_subscribers", "Invalid-list streams open in this server", multiprocess_mode="livesum"
+)
+VERSION = Gauge(
+    "sscard_invalid_list_version",
+    "The newest invalid-list version every process of this server has delivered",
+    multiprocess_mode="livemin",
+)
 DEGRADED = Gauge(
     "sscard_invalid_list_stream_degraded",
-    "1 while this process hears of other processes' list changes only by its safety timer (LISTEN lost)",
+    "1 while a process of this server hears of other processes' list changes only by its safety timer (LISTEN lost)",
+    multiprocess_mode="livemax",
 )
 # How long the start waits for the first LISTEN to succeed or fail.
 FIRST_LISTEN_WAIT_SECONDS = 5.0

@@ -16,8 +16,11 @@ from sscard.invalid_list.service import current_version
 from sscard.policy.regions import Level, level_of, parent_of, scope_prefix
 from sscard.unit import Unit
 
+# A count in the database, which every worker's jobs take: the newest count stands.
 TERMINALS_LAGGING = Gauge(
-    "sscard_terminals_lagging", "Terminals whose invalid list is older than their region's max_list_lag_minutes"
+    "sscard_terminals_lagging",
+    "Terminals whose invalid list is older than their region's max_list_lag_minutes",
+    multiprocess_mode="mostrecent",
 )
 
 

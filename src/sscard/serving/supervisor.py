@@ -4,7 +4,7 @@ Each worker binds its own socket to the port (SO_REUSEPORT), so the kernel sprea
 connections over them; the master holds no socket and serves nothing. A worker that
 dies is replaced; a worker dies with its master (`worker.die_with`); SIGTERM or SIGINT
 tells every worker to drain (see `worker`), waits out their grace period and kills what
-is still there.
+is still there. The workers' metrics add up to the whole server's (`metrics`).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from types import FrameType
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
+from sscard.serving.metrics import forget_worker, shared_metrics
 from sscard.serving.worker import DrainingServer, die_with, listening_socket
 
 log = logging.getLogger("sscard.serving")
@@ -54,6 +55,10 @@ class Supervisor:
 
     def run(self) -> int:
         """Serve until SIGTERM or SIGINT; the exit code."""
+        with shared_metrics():  # before the first worker imports prometheus_client
+            return self._serve()
+
+    def _serve(self) -> int:
         self._wake_write.settimeout(0)  # a signal's byte never blocks the handler
         signal.set_wakeup_fd(self._wake_write.fileno())
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -91,6 +96,8 @@ class Supervisor:
         for index in dead:
             worker = self.workers[index]
             log.warning("worker [%s] ended (exit code %s); starting another", worker.pid, worker.exitcode)
+            if worker.pid is not None:
+                forget_worker(worker.pid)
             self.workers[index] = self._start()
         return True
 
