@@ -11,7 +11,7 @@ from bench.services import admin_token
 from bench.setup import Api
 
 REGION = "110105"
-LOSS_REPORT = {"kind": "provisional", "channel": "written"}
+LOSS_REPORT = {"kind": "provisional", "channel": "counter"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +59,7 @@ def cards(api: Api, first_serial: int, count: int) -> list[str]:
 
 
 def report_lost(api: Api, card_no: str) -> None:
-    """A clerk's provisional loss report, written channel: the card joins the list."""
+    """A clerk's provisional loss report at the counter, the holder there: the card joins the list."""
     api.clerk_post(f"/v1/cards/{card_no}/loss-reports", LOSS_REPORT)
 
 
