@@ -95,7 +95,7 @@ class Served:
 
     def wait_serving(self, workers: int) -> None:
         """Until the port is served by `workers` processes that answer /healthz."""
-        self.wait_for(lambda: len(self.listeners()) >= workers and _healthy(self.base), f"{workers} workers serving")
+        self.wait_for(lambda: len(self.listeners()) >= workers and healthy(self.base), f"{workers} workers serving")
 
 
 def _sockets(port: int, state: str) -> list[tuple[int, int]]:
@@ -111,7 +111,8 @@ def _sockets(port: int, state: str) -> list[tuple[int, int]]:
     return found
 
 
-def _healthy(base: str) -> bool:
+def healthy(base: str) -> bool:
+    """Whether the server's /healthz answers 200 now."""
     try:
         return httpx2.get(f"{base}/healthz", timeout=2).status_code == 200
     except httpx2.TransportError:
@@ -135,6 +136,13 @@ def server_env(database_url: str, tmp: Path) -> dict[str, str]:
 
 def start_server(database_url: str, tmp: Path, workers: int, port: int | None = None) -> Served:
     """Start `sscard serve --workers N` (a free port unless given); wait until it serves."""
+    served = launch_server(database_url, tmp, workers, port)
+    served.wait_serving(workers)
+    return served
+
+
+def launch_server(database_url: str, tmp: Path, workers: int, port: int | None = None) -> Served:
+    """Start `sscard serve --workers N` (a free port unless given); return at once."""
     port = port or free_port()
     log = tmp / f"server-{port}-{time.monotonic_ns()}.log"
     command = [sys.executable, "-m", "sscard.cli", "serve", "--port", str(port), "--workers", str(workers)]
@@ -142,9 +150,7 @@ def start_server(database_url: str, tmp: Path, workers: int, port: int | None = 
         process = subprocess.Popen(
             command, env=server_env(database_url, tmp), stdout=output, stderr=subprocess.STDOUT, cwd=tmp
         )
-    served = Served(process, port, log)
-    served.wait_serving(workers)
-    return served
+    return Served(process, port, log)
 
 
 @contextmanager

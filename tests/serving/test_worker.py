@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sscard.serving.worker import listening_socket, refuse_new_connections
+from sscard.serving.worker import listen_together, listening_socket, refuse_new_connections
 from tests.faults.serving import PATIENCE_SECONDS, alive
 
 pytestmark = pytest.mark.skipif(
@@ -48,6 +48,39 @@ def test_two_workers_bind_the_same_port_and_a_stranger_cannot() -> None:
         second.listen(1)
         with pytest.raises(OSError, match="in use"):
             stranger.bind(("127.0.0.1", port))
+
+
+def listening_sockets(port: int) -> int:
+    """How many sockets listen on the loopback port (from /proc/net/tcp; state 0A)."""
+    rows = (line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:])
+    return sum(1 for row in rows if int(row[1].split(":")[1], 16) == port and row[3] == "0A")
+
+
+def test_a_worker_started_with_others_goes_on_only_once_they_all_listen() -> None:
+    first = listening_socket("127.0.0.1", 0)
+    port = first.getsockname()[1]
+    second = listening_socket("127.0.0.1", port)
+    together = threading.Barrier(2)
+    seen: list[int] = []
+
+    def first_worker() -> None:
+        listen_together(first, 16, together, PATIENCE_SECONDS)
+        seen.append(listening_sockets(port))  # where it would start serving
+
+    with first, second:
+        worker = threading.Thread(target=first_worker)
+        worker.start()
+        listen_together(second, 16, together, PATIENCE_SECONDS)
+        worker.join(PATIENCE_SECONDS)
+        assert seen == [2], "the first worker went on before the second one listened"
+
+
+def test_a_worker_whose_others_never_come_goes_on_alone() -> None:
+    with listening_socket("127.0.0.1", 0) as alone:
+        together = threading.Barrier(2)
+        together.abort()  # what the master does when a worker dies before listening
+        listen_together(alone, 16, together, PATIENCE_SECONDS)
+        assert listening_sockets(alone.getsockname()[1]) == 1
 
 
 CHILD = textwrap.dedent(

@@ -1,10 +1,12 @@
 """`sscard serve --workers N`: a master that keeps N server processes serving.
 
 Each worker binds its own socket to the port (SO_REUSEPORT), so the kernel spreads
-connections over them; the master holds no socket and serves nothing. A worker that
-dies is replaced; a worker dies with its master (`worker.die_with`); SIGTERM or SIGINT
-tells every worker to drain (see `worker`), waits out their grace period and kills what
-is still there. The workers' metrics add up to the whole server's (`metrics`).
+connections over them; the master holds no socket and serves nothing. The first workers
+all listen before any of them serves (`worker.listen_together`), so that the first
+clients spread over all of them too. A worker that dies is replaced; a worker dies with
+its master (`worker.die_with`); SIGTERM or SIGINT tells every worker to drain (see
+`worker`), waits out their grace period and kills what is still there. The workers'
+metrics add up to the whole server's (`metrics`).
 """
 
 from __future__ import annotations
@@ -17,13 +19,14 @@ import socket
 import time
 from multiprocessing.connection import wait
 from multiprocessing.context import SpawnProcess
+from multiprocessing.synchronize import Barrier
 from types import FrameType
 
 import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
 from sscard.serving.metrics import forget_worker, shared_metrics
-from sscard.serving.worker import DrainingServer, die_with, listening_socket
+from sscard.serving.worker import DrainingServer, die_with, listen_together, listening_socket
 
 log = logging.getLogger("sscard.serving")
 
@@ -33,14 +36,21 @@ STOP_MARGIN_SECONDS = 5.0
 # A replacement that cannot start while others serve (the database is down, say) is
 # tried again after this pause rather than in a tight loop.
 RESTART_PAUSE_SECONDS = 1.0
+# How long the first workers wait for each other to listen before they serve anyway.
+LISTEN_TOGETHER_SECONDS = 30.0
 _spawn = multiprocessing.get_context("spawn")
 
 
-def run_worker(config: uvicorn.Config, master_pid: int) -> None:
-    """A worker process's life: bound to its master, its own socket, a draining server."""
+def run_worker(config: uvicorn.Config, master_pid: int, together: Barrier | None) -> None:
+    """A worker process's life: bound to its master, its own socket, a draining server.
+    One of the first workers listens `together` with the others; a replacement listens
+    once it can serve (uvicorn's own listen), taking no connection it could not answer."""
     die_with(master_pid)
     config.configure_logging()
-    DrainingServer(config).run(sockets=[listening_socket(config.host, config.port)])
+    sock = listening_socket(config.host, config.port)
+    if together is not None:
+        listen_together(sock, config.backlog, together, LISTEN_TOGETHER_SECONDS)
+    DrainingServer(config).run(sockets=[sock])
 
 
 class Supervisor:
@@ -52,6 +62,7 @@ class Supervisor:
         self.workers: list[SpawnProcess] = []
         self._stopping = False
         self._wake_read, self._wake_write = socket.socketpair()
+        self._together = _spawn.Barrier(count)  # the first workers' (`listen_together`)
 
     def run(self) -> int:
         """Serve until SIGTERM or SIGINT; the exit code."""
@@ -63,7 +74,7 @@ class Supervisor:
         signal.set_wakeup_fd(self._wake_write.fileno())
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, self._on_stop)
-        self.workers = [self._start() for _ in range(self.count)]
+        self.workers = [self._start(self._together) for _ in range(self.count)]
         code = 0
         while not self._stopping:
             wait([self._wake_read, *(worker.sentinel for worker in self.workers)])
@@ -77,8 +88,8 @@ class Supervisor:
         log.info("%s: draining the workers", signal.Signals(sig).name)
         self._stopping = True
 
-    def _start(self) -> SpawnProcess:
-        worker = _spawn.Process(target=run_worker, args=(self.config, os.getpid()), name="sscard-worker")
+    def _start(self, together: Barrier | None = None) -> SpawnProcess:
+        worker = _spawn.Process(target=run_worker, args=(self.config, os.getpid(), together), name="sscard-worker")
         worker.start()
         log.info("started worker [%s]", worker.pid)
         return worker
@@ -98,6 +109,7 @@ class Supervisor:
             log.warning("worker [%s] ended (exit code %s); starting another", worker.pid, worker.exitcode)
             if worker.pid is not None:
                 forget_worker(worker.pid)
+            self._together.abort()  # the first ones wait no longer for one that may not have listened
             self.workers[index] = self._start()
         return True
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import logging
 import os
 import signal
 import socket
@@ -36,6 +37,8 @@ import uvicorn
 from uvicorn.server import ServerState
 
 from sscard.http_protocol import BoundedHttpToolsProtocol
+
+log = logging.getLogger("sscard.serving")
 
 KNOCK_SECONDS = 0.25
 LINGER_SECONDS = 1.0
@@ -74,6 +77,21 @@ def listening_socket(host: str, port: int) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(address)
     return sock
+
+
+def listen_together(sock: socket.socket, backlog: int, together: threading.Barrier, patience: float) -> None:
+    """Listen, and go on only once every worker started with this one listens too (or
+    after `patience` seconds, or when the master gives up waiting for one that died).
+
+    The kernel hashes a new connection over the sockets *listening* at that moment: a
+    worker that served before the others listen would answer `/healthz`, and a load
+    generator or a fleet of terminals connecting right then would all land on the few
+    workers that were quickest, for as long as their keep-alive connections last."""
+    sock.listen(backlog)
+    try:
+        together.wait(patience)
+    except threading.BrokenBarrierError:
+        log.warning("serving before every worker listens: connections may not spread evenly until they reconnect")
 
 
 def die_with(master_pid: int) -> None:
