@@ -170,25 +170,26 @@ class WorkGuard:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._abandoned = False
+        self._abandoned: Reason | None = None
         self._commit_sent = False
 
-    def abandon(self) -> bool:
-        """Give the work up; True when its COMMIT had already been sent."""
+    def abandon(self, reason: Reason = Reason.DEADLINE) -> bool:
+        """Give the work up (at its deadline, or because its client went away); True when
+        its COMMIT had already been sent."""
         with self._lock:
-            self._abandoned = True
+            self._abandoned = self._abandoned or reason
             return self._commit_sent
 
     @property
     def abandoned(self) -> bool:
         """Whether the work was given up."""
-        return self._abandoned
+        return self._abandoned is not None
 
     def commit_sending(self) -> None:
         """Called just before COMMIT: refuses (WorkAbandoned) once the work was given up."""
         with self._lock:
-            if self._abandoned:
-                raise WorkAbandoned("the request was given up before it committed")
+            if self._abandoned is not None:
+                raise WorkAbandoned("the request was given up before it committed", self._abandoned)
             self._commit_sent = True
 
 

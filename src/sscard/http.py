@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -11,10 +12,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.security import OAuth2PasswordBearer
 from prometheus_client import Counter, Histogram
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -25,10 +27,11 @@ from sscard.auth.access import Grant, still_granted
 from sscard.auth.users import current_generation
 from sscard.clock import token_time
 from sscard.context import language_var, request_id_var
-from sscard.db import one_line, outage_of, transaction
+from sscard.db import CommitOutcomeUnknown, WorkAbandoned, WorkGuard, one_line, outage_of, transaction
 from sscard.errors import Forbidden, ServiceError, Unauthenticated, problem_body
+from sscard.idempotency import recorded, written_under
 from sscard.institutions.service import current_terminal_generation
-from sscard.outages import RETRY_AFTER_SECONDS, Outage
+from sscard.outages import RETRY_AFTER_SECONDS, Outage, Reason
 from sscard.roles import Principal, Role
 from sscard.unit import Unit
 
@@ -62,7 +65,8 @@ _NO_STORE = (b"cache-control", b"no-store")
 
 class RequestMiddleware:
     """Gives every request an ID (echoed in the response, an error's included), counts
-    it in /metrics, and adds the headers every response carries (issue 11).
+    it in /metrics, adds the headers every response carries (issue 11), and lets its
+    unit of work learn that its client has left (ClientWatch, issue 14).
 
     Plain ASGI rather than BaseHTTPMiddleware, so streamed responses pass untouched.
     """
@@ -78,6 +82,7 @@ class RequestMiddleware:
         tokens = request_id_var.set(request_id), language_var.set(language)
         started, status = time.perf_counter(), 0
         private = scope["path"].startswith("/v1/")
+        watch = scope[CLIENT_WATCH] = ClientWatch(receive)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -87,8 +92,9 @@ class RequestMiddleware:
             await send(message)
 
         try:
-            await self._answer(scope, receive, send_with_id, lambda: status)
+            await self._answer(scope, watch.receive, send_with_id, lambda: status)
         finally:
+            watch.stop()
             _observe(scope, status or 500, time.perf_counter() - started)
             request_id_var.reset(tokens[0])
             language_var.reset(tokens[1])
@@ -108,13 +114,65 @@ class RequestMiddleware:
             if outage is None:
                 log.exception("unhandled error", exc_info=exc)
             else:  # one line, not a traceback: the database's state is the news, not our stack
-                log.warning("%s %s: %s (%s)", scope["method"], scope["path"], outage.code, one_line(_sole(exc)))
+                method, path, reason = scope["method"], scope["path"], outage.reason
+                log.warning("%s %s: %s (%s; %s)", method, path, outage.code, reason, one_line(_sole(exc)))
             if status():
                 raise
             if outage is not None:
                 await outage_response(outage)(scope, receive, send)
                 return
             await problem(500, "internal_error", "Internal error", "an unexpected error occurred")(scope, receive, send)
+
+
+CLIENT_WATCH = "sscard.client_watch"
+
+
+class ClientWatch:
+    """Issue 14: a request's connection, watched for its client's leaving once its unit
+    of work asks (`guard`), so that work nobody waits for any more is not committed.
+
+    Nothing reads the connection while a handler runs: the body has been read, and the
+    server's next message, the client's leaving, waits for a reader. Until a guard is
+    asked for, `receive` is the server's own (the online settlement watches for itself);
+    from then on one task reads the server, hands each message on in turn (a body not
+    yet read still streams through, one message at a time), and when the client leaves
+    it abandons the guard, whose unit then rolls back instead of sending its COMMIT.
+    """
+
+    def __init__(self, receive: Receive) -> None:
+        self._server = receive
+        self._guard: WorkGuard | None = None
+        self._messages: asyncio.Queue[Message] | None = None
+        self._reader: asyncio.Task[None] | None = None
+
+    async def receive(self) -> Message:
+        """The request's next message, as the server's receive gives it."""
+        if self._messages is None:
+            return await self._server()
+        return await self._messages.get()
+
+    def guard(self) -> WorkGuard:
+        """The request's guard, abandoned (client_gone) when its client leaves. On the
+        event loop, while nothing else is receiving (a dependency's, after the body)."""
+        if self._guard is None:
+            self._guard, self._messages = WorkGuard(), asyncio.Queue(maxsize=1)
+            self._reader = asyncio.create_task(self._read(self._guard, self._messages))
+        return self._guard
+
+    async def _read(self, guard: WorkGuard, messages: asyncio.Queue[Message]) -> None:
+        message = await self._server()
+        while message["type"] != "http.disconnect":
+            await messages.put(message)
+            message = await self._server()
+        # After the response the server says "disconnect" too; the COMMIT was sent by then.
+        guard.abandon(Reason.CLIENT_GONE)
+        while True:  # every later receive hears of the leaving, as from the server
+            await messages.put({"type": "http.disconnect"})
+
+    def stop(self) -> None:
+        """The request is answered: stop reading."""
+        if self._reader is not None:
+            self._reader.cancel()
 
 
 def _sole(exc: BaseException) -> BaseException:
@@ -186,6 +244,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _service_error(_: Request, exc: ServiceError) -> JSONResponse:
         return problem(exc.status, exc.code, exc.title, exc.detail, exc.extra, exc.headers)
 
+    @app.exception_handler(Answered)
+    async def _answered(_: Request, answered: Answered) -> Response:
+        return answered.response
+
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
@@ -228,11 +290,66 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
-def session(request: Request) -> Iterator[Session]:
+async def work_guard(request: Request) -> WorkGuard:
+    """The request's WorkGuard: abandoned when its client leaves (ClientWatch); an
+    application without RequestMiddleware gets one that nobody abandons."""
+    watch: ClientWatch | None = request.scope.get(CLIENT_WATCH)
+    return WorkGuard() if watch is None else watch.guard()
+
+
+def session(request: Request, guard: Annotated[WorkGuard, Depends(work_guard)]) -> Iterator[Session]:
     """One transaction per request: committed when the handler returns, before the
-    response is sent, and rolled back when it raises."""
-    with transaction(runtime(request).sessions) as db:
-        yield db
+    response is sent, and rolled back when it raises.
+
+    Issue 14: rolled back too when its client left before its COMMIT was sent (503
+    service_unavailable, to nobody: no change that nobody was told of). A COMMIT that
+    lost its reply is answered from the record the work wrote under its
+    Idempotency-Key, if it wrote one (`resolved`); else 503 outcome_unknown."""
+    rt = runtime(request)
+    try:
+        with transaction(rt.sessions, guard) as db:
+            yield db
+    except CommitOutcomeUnknown:
+        written = written_under(db)
+        if written is None:
+            raise
+        raise Answered(resolved(rt, *written, guard)) from None
+
+
+class Answered(Exception):
+    """The answer to a request, known only once its handler had returned (a dependency's
+    exit resolved its COMMIT): sent in place of the handler's response."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+# Between two attempts to read a key's record while the database restarts.
+RESOLVE_PAUSE_SECONDS = 0.2
+
+
+def resolved(rt: Runtime, owner: str, key: str, guard: WorkGuard) -> JSONResponse:
+    """Issue 14: the COMMIT's reply was lost; the key's record, read on a fresh
+    connection as soon as the database answers, says whether it took effect: its
+    answer when it did, WorkAbandoned (503 service_unavailable) when it did not, and
+    CommitOutcomeUnknown when the record cannot be read within a settlement's
+    deadline or before the request is given up."""
+    deadline = time.monotonic() + rt.settings.settlement_deadline_seconds
+    while not guard.abandoned:
+        try:
+            stored = recorded(rt.sessions, owner, key)
+        except (DBAPIError, PoolTimeout) as exc:
+            if outage_of(exc) is None or time.monotonic() > deadline:
+                raise CommitOutcomeUnknown("the idempotency record could not be read") from exc
+            time.sleep(RESOLVE_PAUSE_SECONDS)
+            continue
+        if stored is None:  # nothing committed: an outage like any other
+            raise WorkAbandoned("the work did not commit", Reason.CONNECTION_LOST)
+        status_code, body = stored
+        refused = status_code >= 400
+        return JSONResponse(body, status_code=status_code, media_type=PROBLEM_JSON if refused else None)
+    raise CommitOutcomeUnknown("given up before the idempotency record could be read")
 
 
 # OAuth2 password flow in the OpenAPI document, so /docs can sign a person in.

@@ -94,6 +94,18 @@ def _store(unit: Unit, owner: str, key: str, digest: str, status: int, body: dic
     if stored is None:
         # The same key is being used by a request running at this very moment.
         raise Conflict("idempotency_in_progress", "a request with this Idempotency-Key is in progress")
+    unit.session.info[_WRITTEN] = (owner, key)
+
+
+# Where a session keeps the (owner, key) whose record it wrote (see written_under).
+_WRITTEN = "sscard.idempotency_record"
+
+
+def written_under(session: Session) -> tuple[str, str] | None:
+    """The (owner, key) of the record this unit of work wrote, or None when it wrote
+    none: a COMMIT that lost its reply is resolved from that record (issue 14)."""
+    written: tuple[str, str] | None = session.info.get(_WRITTEN)
+    return written
 
 
 def recorded(sessions: sessionmaker[Session], owner: str, key: str) -> tuple[int, dict[str, Any]] | None:

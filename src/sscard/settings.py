@@ -49,7 +49,9 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(default=10_000, ge=0, le=600_000)
     db_lock_timeout_ms: int = Field(default=3_000, ge=0, le=600_000)
     # How long an online settlement may take from the start of its work to its commit;
-    # past it, or when the client has gone, work not yet committed is abandoned.
+    # past it, work not yet committed is abandoned (on every route, work is abandoned
+    # when its client has gone). Also how long a keyed request whose COMMIT lost its
+    # reply tries to read its key's record (http.resolved).
     settlement_deadline_seconds: float = Field(default=5.0, gt=0, le=120)
     # Test each pooled connection with a round trip before use: survives a database
     # restart without one failed request, at the price of a round trip per request.

@@ -12,13 +12,14 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from sscard.roles import Principal
 from sscard.runtime import Runtime, build_runtime
+from sscard.terminal.card import SoftwareCard
 from sscard.testing.postgres import TemporaryPostgres, find_pg_bindir
 from tests.api import token_for
 from tests.conftest import make_settings, migrated_engine
@@ -41,10 +42,15 @@ class Served:
     rt: Runtime
     shop: Shop
     log: Path
+    chips: dict[str, SoftwareCard] = field(default_factory=dict)
 
     def terminal_headers(self, terminal: Principal) -> dict[str, str]:
         """A terminal's Authorization."""
         return {"Authorization": f"Bearer {token_for(self.rt, terminal)}"}
+
+    def chip(self, card_no: str) -> SoftwareCard:
+        """The card's chip (R-SET-6), its counter kept for the whole suite."""
+        return self.chips.setdefault(card_no, SoftwareCard(card_no, self.rt.card_key(card_no)))
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,8 @@
 with a synchronous standby named that does not exist, PostgreSQL writes a commit and
 then waits for the standby before it answers; ending that backend then loses the reply
 of a commit that took effect. The terminal is told the truth: the stored response when
-its Idempotency-Key can tell, 503 `outcome_unknown` when nothing can."""
+its Idempotency-Key can tell, 503 `outcome_unknown` when nothing can. The same holds
+for the other keyed routes, whose unit of work is http.session's (an offline upload's here)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import pytest
 
 from sscard.testing.postgres import TemporaryPostgres
 from tests.faults.conftest import SETTLEMENT_DEADLINE_SECONDS, Served
-from tests.faults.world import PIN, PRICE, ledgers_off_balance, settlements
+from tests.faults.world import PIN, PRICE, ledgers_off_balance, offline_upload, settlements
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.faults]
 
@@ -116,4 +117,31 @@ def test_a_commit_stalled_past_the_deadline_is_outcome_unknown_and_a_retry_learn
         retried = charge(served, "stalled-commit-1")
     assert retried.status_code == 201, retried.text
     assert settlements(served.rt)["approved"] - before["approved"] == {retried.json()["settlement_id"]}
+    assert ledgers_off_balance(served.rt) == []
+
+
+def upload(served: Served, body: dict[str, Any], key: str) -> httpx2.Response:
+    terminal = served.shop.terminals[3]
+    headers = served.terminal_headers(terminal) | {"Idempotency-Key": key}
+    return httpx2.post(f"{served.base}/v1/settlements/offline", json=body, headers=headers, timeout=15)
+
+
+def test_an_offline_upload_whose_commit_lost_its_reply_is_answered_with_what_its_key_recorded(served: Served) -> None:
+    body = offline_upload(served.chip(served.shop.cards[2]), served.shop.terminals[3], "lost-reply-offline-1")
+    before = settlements(served.rt)
+    answered: list[httpx2.Response] = []
+    with commits_wait_for_a_standby(served.postgres):
+        thread = threading.Thread(target=lambda: answered.append(upload(served, body, "lost-reply-offline-1")))
+        thread.start()
+        assert end_a_waiting_commit(served.postgres), "no COMMIT waited for the standby"
+    thread.join(20)
+    (response,) = answered
+    assert response.status_code == 200, response.text
+    assert "idempotent-replayed" not in response.headers  # the first answer this upload got
+    [result] = response.json()["results"]
+    assert result["status"] == "posted"
+    assert settlements(served.rt)["posted"] - before.get("posted", set()) == {result["settlement_id"]}
+    again = upload(served, body, "lost-reply-offline-1")
+    assert (again.status_code, again.json()) == (200, response.json())
+    assert again.headers["idempotent-replayed"] == "true"
     assert ledgers_off_balance(served.rt) == []

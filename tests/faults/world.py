@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx2
@@ -26,6 +27,7 @@ from sscard.people.service import NewPerson, post, register_person
 from sscard.roles import Principal, Role
 from sscard.runtime import Runtime
 from sscard.settlement.models import Settlement
+from sscard.terminal.card import SoftwareCard
 from sscard.unit import Unit
 from tests import factories
 from tests.concurrency import in_unit
@@ -135,6 +137,15 @@ class Night:
 def charge_body(card_no: str) -> dict[str, Any]:
     """What a terminal sends for one charge."""
     return {"amount": PRICE, "category": "drug", "card_no": card_no, "pin": PIN}
+
+
+def offline_upload(chip: SoftwareCard, terminal: Principal, local_id: str) -> dict[str, Any]:
+    """What a terminal uploads for one charge it has just made offline, with the card's
+    counter and cryptogram (R-SET-6: not before the card was issued, at the suite's start)."""
+    occurred_at = datetime.now(UTC).isoformat()
+    proof = chip.sign(amount=PRICE, category="drug", occurred_at=occurred_at, terminal_id=terminal.subject)
+    charge = {"local_id": local_id, "card_no": chip.card_no, "amount": PRICE, "category": "drug"}
+    return {"transactions": [charge | {"occurred_at": occurred_at, "list_version": 0} | proof]}
 
 
 def charge_until_answered(client: httpx2.Client, base: str, headers: dict[str, str], charge: Charge) -> Charge:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,18 +13,16 @@ from fastapi import APIRouter, Body, Depends, Header, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import AfterValidator, AwareDatetime, Field, TypeAdapter, ValidationError, model_validator
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 
 from sscard import outages
 from sscard.cards.routes import STAFF_OR_SELF
 from sscard.cards.schemas import Empty
 from sscard.contract import problem_responses
-from sscard.db import CommitOutcomeUnknown, WorkAbandoned, WorkGuard, outage_of, transaction
-from sscard.http import PROBLEM_JSON, allow, outage_response, permit, runtime, unit_for
-from sscard.idempotency import recorded, respond
+from sscard.db import CommitOutcomeUnknown, WorkGuard, transaction
+from sscard.http import allow, outage_response, permit, resolved, runtime, unit_for
+from sscard.idempotency import respond
 from sscard.people.service import find_person
 from sscard.roles import Principal, Role
-from sscard.runtime import Runtime
 from sscard.schemas import Body as BodyModel
 from sscard.schemas import Out, PositiveFen
 from sscard.settlement import ecert, offline, service
@@ -34,8 +31,6 @@ from sscard.unit import Unit
 
 log = logging.getLogger("sscard.settlement")
 router = APIRouter(prefix="/v1", tags=["settlement"], responses=problem_responses(402))
-# Between two attempts to read a key's record while the database restarts.
-RESOLVE_PAUSE_SECONDS = 0.2
 TERMINAL = allow(Role.TERMINAL)
 # The online settlement opens its own unit of work in one thread hop (see settle).
 SETTLING_TERMINAL = permit(Role.TERMINAL)
@@ -149,27 +144,7 @@ def _in_one_unit(
     except CommitOutcomeUnknown:
         if idempotency_key is None:
             raise
-        return _resolved(rt, terminal.subject, idempotency_key, guard)
-
-
-def _resolved(rt: Runtime, owner: str, key: str, guard: WorkGuard) -> JSONResponse:
-    """Issue 14: the COMMIT's reply was lost; the key's record, read on a fresh
-    connection as soon as the database answers, says whether it took effect."""
-    deadline = time.monotonic() + rt.settings.settlement_deadline_seconds
-    while not guard.abandoned:
-        try:
-            stored = recorded(rt.sessions, owner, key)
-        except DBAPIError as exc:
-            if outage_of(exc) is None or time.monotonic() > deadline:
-                raise CommitOutcomeUnknown("the idempotency record could not be read") from exc
-            time.sleep(RESOLVE_PAUSE_SECONDS)
-            continue
-        if stored is None:  # nothing committed: an outage like any other
-            raise WorkAbandoned("the settlement did not commit", outages.Reason.CONNECTION_LOST)
-        status_code, body = stored
-        refused = status_code >= 400
-        return JSONResponse(body, status_code=status_code, media_type=PROBLEM_JSON if refused else None)
-    raise CommitOutcomeUnknown("given up before the idempotency record could be read")
+        return resolved(rt, terminal.subject, idempotency_key, guard)
 
 
 def _settle(unit: Unit, body: SettlementCreate, idempotency_key: str | None) -> JSONResponse:
