@@ -1,7 +1,15 @@
 """Settlements per second over HTTP (PIN, idempotency, ledger) against PostgreSQL's own
 limit for the same work: `pgbench -f` running exactly the SQL one settlement sends
 (captured from the server's log in the same run, bench/settlement_sql.py), on the same
-durable cluster, with `pgbench -N` beside it for comparison with the earlier figures."""
+durable cluster, with `pgbench -N` beside it for comparison with the earlier figures.
+
+The load spreads over TERMINALS terminals, each of its own institution, for wrk and
+pgbench alike: one settlement is captured per terminal, and pgbench picks one of those
+scripts at random per transaction. (With one captured script every pgbench transaction
+counted into the same institution's row of the dashboard's counts, and waited on its row
+lock: a limit of a hot row, not of the work.) The HTTP stack's own floor — the server's
+CPU per `GET /livez` — is measured on the same server, to say what is left of a settlement
+once the interpreter has answered any request at all."""
 
 from __future__ import annotations
 
@@ -14,7 +22,7 @@ from bench.bulk import Plan, load_persons, migrate
 from bench.figures import Figure
 from bench.load import card_file
 from bench.services import ROOT, SECRET, admin_token, load, postgres, server_env, sscard_server
-from bench.setup import PIN, Api
+from bench.setup import PIN, Api, terminal_token
 from sscard.testing.postgres import TemporaryPostgres
 
 NAME = "B1"
@@ -26,6 +34,7 @@ MIN_APPROVED = 0.95
 WARM_UP_SECONDS = 2
 DATABASE = "bench_b1"
 CAPTURED_KEY = "B1-CAPTURE"
+FLOOR_SECONDS = 4  # wrk on GET /livez, for the server's CPU per request
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +45,7 @@ class Cpu:
     database_on_limit: float
     database_on_settlements: float
     server_on_settlements: float
+    server_per_liveness: float  # seconds per GET /livez: the HTTP stack's floor
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,42 +84,60 @@ def run(full: bool) -> list[Figure]:
         plan = load_persons(url, CARDS, secret=SECRET.encode(), pin=PIN, balance=BALANCE).plan
         cards = [plan.card_no(plan.person_id(i)) for i in range(CARDS)]
         pgbench.initialise(pg, scale)
-        script = _capture_settlement(pg, url, plan)
+        terminals, scripts = _capture_settlements(pg, url, plan)
         with card_file(cards) as cards_file:
-            measured = [_measure(pg, url, script, cards_file, workers, seconds) for workers in WORKER_COUNTS]
+            measured = [
+                _measure(pg, url, scripts, terminals, cards_file, workers, seconds) for workers in WORKER_COUNTS
+            ]
     return _figures(measured, seconds, scale)
 
 
-def _capture_settlement(pg: TemporaryPostgres, url: str, plan: Plan) -> Path:
-    """One settlement through `sscard serve` with every statement logged; its SQL as a
-    pgbench script (bench/results/b1-settlement.sql, kept for reading)."""
+def _capture_settlements(pg: TemporaryPostgres, url: str, plan: Plan) -> tuple[list[tuple[str, str]], list[Path]]:
+    """TERMINALS terminals (each of its own institution) and one settlement through each,
+    through `sscard serve` with every statement logged; the terminals' credentials and
+    each settlement's SQL as a pgbench script (bench/results/b1-settlement-N.sql, kept for
+    reading)."""
     people = [(plan.card_no(plan.person_id(i)), plan.person_id(i)) for i in range(CARDS)]
     settlement_sql.load_cards_table(pg, DATABASE, people)
-    settlement_sql.log_statements(pg, DATABASE, on=True)
+    settlement_sql.log_statements(pg, DATABASE, on=True)  # before the server opens its connections
     try:
         with sscard_server(url, 1) as base:
-            token = Api(base, admin_token(base)).terminal_token()
-            settlement_sql.settle_once(base, token, people[1][0], PIN, "B1-CAPTURE-WARM-UP")
-            settlement_sql.settle_once(base, token, people[0][0], PIN, CAPTURED_KEY)
+            api = Api(base, admin_token(base))
+            terminals = [api.terminal() for _ in range(TERMINALS)]
+            for n, terminal in enumerate(terminals):
+                token = terminal_token(base, terminal)
+                settlement_sql.settle_once(base, token, people[CARDS - 1 - n][0], PIN, f"B1-WARM-UP-{n}")
+                settlement_sql.settle_once(base, token, people[n][0], PIN, f"{CAPTURED_KEY}-{n}")
     finally:
         settlement_sql.log_statements(pg, DATABASE, on=False)
-    statements = settlement_sql.settlement_statements(settlement_sql.read_log(pg), CAPTURED_KEY)
-    text = settlement_sql.pgbench_script(statements, people[0][0], people[0][1], CAPTURED_KEY, CARDS)
-    return settlement_sql.write_script(ROOT / "bench" / "results" / "b1-settlement.sql", text)
+    log = settlement_sql.read_log(pg)
+    scripts = []
+    for n in range(TERMINALS):
+        key = f"{CAPTURED_KEY}-{n}"
+        statements = settlement_sql.settlement_statements(log, key)
+        text = settlement_sql.pgbench_script(statements, people[n][0], people[n][1], key, CARDS)
+        scripts.append(settlement_sql.write_script(ROOT / "bench" / "results" / f"b1-settlement-{n}.sql", text))
+    return terminals, scripts
 
 
-def _measure(pg: TemporaryPostgres, url: str, script: Path, cards_file: str, workers: int, seconds: int) -> Measured:
+def _measure(
+    pg: TemporaryPostgres,
+    url: str,
+    scripts: list[Path],
+    terminals: list[tuple[str, str]],
+    cards_file: str,
+    workers: int,
+    seconds: int,
+) -> Measured:
     baseline = pgbench.simple_update(pg, CONNECTIONS, seconds)
     postmaster = pg.server_pids()[0]
     database_before = cpu.tree_seconds(postmaster)
-    limit = pgbench.script(pg, script, DATABASE, CONNECTIONS, seconds)
+    limit = pgbench.script(pg, scripts, DATABASE, CONNECTIONS, seconds)
     database_on_limit = cpu.tree_seconds(postmaster) - database_before
     with sscard_server(url, workers) as base:
-        api = Api(base, admin_token(base))
-        tokens = [api.terminal_token() for _ in range(TERMINALS)]
         options = {
             "url": f"{base}/v1/settlements",
-            "tokens": tokens,
+            "tokens": [terminal_token(base, terminal) for terminal in terminals],
             "cards_file": cards_file,
             "pin": PIN,
             "amount": AMOUNT,
@@ -119,10 +147,18 @@ def _measure(pg: TemporaryPostgres, url: str, script: Path, cards_file: str, wor
         before = cpu.tree_seconds(postmaster), cpu.tree_seconds(server)
         settle = load("settle", **options, connections=CONNECTIONS, seconds=seconds)
         spent = cpu.tree_seconds(postmaster) - before[0], cpu.tree_seconds(server) - before[1]
-    measured = Measured(workers, baseline, limit, settle, Cpu(database_on_limit, *spent))
+        floor = _cpu_per_request(server, f"{base}/livez")
+    measured = Measured(workers, baseline, limit, settle, Cpu(database_on_limit, *spent, floor))
     if measured.approved < MIN_APPROVED or settle["errors"] > settle["non2xx"]:
         raise RuntimeError(f"B1 with {workers} workers: only {measured.approved:.1%} approved (201): {settle}")
     return measured
+
+
+def _cpu_per_request(server: int, url: str) -> float:
+    """The server's CPU seconds per `GET url` under wrk: what any request costs it."""
+    before = cpu.tree_seconds(server)
+    answered = load("get", url=url, connections=CONNECTIONS, seconds=FLOOR_SECONDS)
+    return (cpu.tree_seconds(server) - before) / max(int(answered["requests"]), 1)
 
 
 def _figures(measured: list[Measured], seconds: int, scale: int) -> list[Figure]:
@@ -158,6 +194,7 @@ def _cpu_figures(m: Measured) -> list[Figure]:
         Figure(NAME, "PostgreSQL CPU per pgbench -f transaction", per_limit, "ms"),
         Figure(NAME, "PostgreSQL CPU per settlement", per_database, "ms"),
         Figure(NAME, "sscard CPU per settlement", per_server, "ms", note="every worker process and the master"),
+        Figure(NAME, "sscard CPU per GET /livez", 1000 * m.cpu.server_per_liveness, "ms", note="the HTTP floor"),
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,10 +55,12 @@ def simple_update(pg: TemporaryPostgres, clients: int, seconds: int, threads: in
 
 
 def script(
-    pg: TemporaryPostgres, path: Path, database: str, clients: int, seconds: int, threads: int = 2
+    pg: TemporaryPostgres, paths: Sequence[Path], database: str, clients: int, seconds: int, threads: int = 2
 ) -> PgbenchResult:
-    """`pgbench -n -f path` on `database`: a script of our own (no pgbench tables to vacuum)."""
-    return _run(pg, ["-n", "-f", str(path)], database, clients, seconds, threads)
+    """`pgbench -n -f path …` on `database`: scripts of our own (no pgbench tables to
+    vacuum); with several, each transaction runs one of them picked at random."""
+    files = [option for path in paths for option in ("-f", str(path))]
+    return _run(pg, ["-n", *files], database, clients, seconds, threads)
 
 
 def _run(

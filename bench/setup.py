@@ -30,18 +30,17 @@ class Api:
         response.raise_for_status()
         return dict(response.json())
 
-    def terminal_token(self, region: str = "110105") -> str:
-        """A designated pharmacy's terminal, signed in with its client credentials."""
+    def terminal(self, region: str = "110105") -> tuple[str, str]:
+        """A designated pharmacy of its own with one terminal: the terminal's client id and secret."""
         pharmacy = self.post(
             "/v1/institutions", {"name": "压测大药房", "kind": "pharmacy", "region": region, "designated": True}
         )
         terminal = self.post(f"/v1/institutions/{pharmacy['institution_id']}/terminals")
-        form = {
-            "grant_type": "client_credentials",
-            "client_id": terminal["terminal_id"],
-            "client_secret": terminal["client_secret"],
-        }
-        return str(httpx2.post(f"{self.client.base_url}/v1/auth/token", data=form).json()["access_token"])
+        return str(terminal["terminal_id"]), str(terminal["client_secret"])
+
+    def terminal_token(self, region: str = "110105") -> str:
+        """A new designated pharmacy's terminal, signed in with its client credentials."""
+        return terminal_token(str(self.client.base_url), self.terminal(region))
 
     def funded_card(self, serial: int, balance: int, region: str = "110105") -> str:
         """A person with an active card (PIN below) and a balance; the card number."""
@@ -71,3 +70,10 @@ class Api:
         self.clerk = httpx2.Client(
             base_url=self.client.base_url, timeout=60, headers={"Authorization": f"Bearer {token}"}
         )
+
+
+def terminal_token(base: str, credentials: tuple[str, str]) -> str:
+    """A terminal signed in with its client credentials (client id, secret) at `base`."""
+    client_id, secret = credentials
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    return str(httpx2.post(f"{base.rstrip('/')}/v1/auth/token", data=form).json()["access_token"])
