@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import cast
 
 import pytest
-from sqlalchemy import Engine, Table, bindparam, insert, select, text
+from sqlalchemy import Engine, Integer, Select, Table, bindparam, insert, literal, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -81,3 +81,28 @@ def test_on_postgresql_a_lost_connection_is_invalidated_and_an_outage(postgres_s
     engine.dispose()
     assert raised.value.connection_invalidated
     assert outage_of(raised.value) == Outage(SERVICE_UNAVAILABLE, Reason.CONNECTION_LOST)
+
+
+def test_on_postgresql_a_literal_is_sent_on_every_run_not_only_the_first(postgres_server: str) -> None:
+    tens = HotStatement(select((bindparam("n", type_=Integer) * 10).label("tens"), literal(7).label("seven")))
+    engine = make_engine(postgres_server)
+    with Session(engine) as session:
+        runs = [tens.first(session, {"n": n}) for n in (1, 2, 3)]
+    engine.dispose()
+    assert [(row.tens, row.seven) for row in runs] == [(10, 7), (20, 7), (30, 7)]
+
+
+@pytest.mark.parametrize(
+    ("statement", "params"),
+    [
+        (select(bindparam("now", type_=Integer, callable_=lambda: 1).label("now")), {}),  # computed per run
+        (select(bindparam("n", type_=Integer).label("n")), {"n": 1, "m": 2}),  # a name it does not bind
+    ],
+)
+def test_on_postgresql_only_literals_and_given_names_are_bound(
+    postgres_server: str, statement: Select[tuple[int]], params: dict[str, int]
+) -> None:
+    engine = make_engine(postgres_server)
+    with Session(engine) as session, pytest.raises(TypeError, match="binds only literals and given names"):
+        HotStatement(statement).rows(session, params)
+    engine.dispose()

@@ -15,18 +15,19 @@ so outage handling (sscard.db.outage_of) sees no difference.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import psycopg
-from psycopg.rows import namedtuple_row
+from psycopg.rows import tuple_row
 from psycopg.types.json import Json
 from sqlalchemy import Connection, CursorResult
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.compiler import Compiled
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 class HotStatement:
@@ -36,7 +37,7 @@ class HotStatement:
     def __init__(self, statement: Executable, *, elsewhere: Executable | None = None) -> None:
         self.statement = statement
         self.elsewhere = statement if elsewhere is None else elsewhere
-        self._compiled: dict[frozenset[str], Compiled] = {}
+        self._compiled: dict[frozenset[str], _Compiled] = {}
 
     def rows(self, session: Session, params: Mapping[str, Any]) -> Sequence[Any]:
         """Every row (attributes by column name), or none for a statement without rows."""
@@ -46,25 +47,61 @@ class HotStatement:
         if connection.dialect.name != "postgresql":
             result = session.execute(self.elsewhere, dict(params))
             return [] if isinstance(result, CursorResult) and not result.returns_rows else list(result)
-        compiled = self._compile(connection.dialect, params)
-        return _run(connection, compiled.string, compiled.construct_params(params))  # type: ignore[arg-type]
+        return self._compile(connection.dialect, params).run(connection, params)
 
     def first(self, session: Session, params: Mapping[str, Any]) -> Any:
         """The first row, or None."""
         found = self.rows(session, params)
         return found[0] if found else None
 
-    def _compile(self, dialect: Dialect, params: Mapping[str, Any]) -> Compiled:
+    def _compile(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled:
         names = frozenset(params)
         compiled = self._compiled.get(names)
         if compiled is None:
-            compiled = self.statement.compile(dialect=dialect, column_keys=sorted(names))  # type: ignore[attr-defined]
-            _require_no_defaults(compiled)
+            compiled = _Compiled(
+                self.statement.compile(dialect=dialect, column_keys=sorted(names)),  # type: ignore[attr-defined]
+                params,
+            )
             self._compiled[names] = compiled
         return compiled
 
 
-def _require_no_defaults(compiled: Compiled) -> None:
+class _Compiled:
+    """A statement compiled for one set of parameter names: its SQL, the values that
+    SQLAlchemy binds by itself (computed once), and the type of its rows (made from the
+    first run's columns), so that a run does no more than psycopg's own work."""
+
+    def __init__(self, compiled: SQLCompiler, params: Mapping[str, Any]) -> None:
+        _require_no_defaults(compiled)
+        self.sql = compiled.string
+        self.literals = _literals(compiled, params)
+        self._row: Callable[[tuple[Any, ...]], Any] | None = None
+        self._returns_rows = True
+
+    def run(self, connection: Connection, params: Mapping[str, Any]) -> Sequence[Any]:
+        values = self.literals | {name: _adapted(value) for name, value in params.items()}
+        driver: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
+        with driver.cursor(row_factory=tuple_row) as cursor:
+            try:
+                cursor.execute(self.sql, values, prepare=True)
+                return self._rows(cursor)
+            except psycopg.Error as error:
+                raise _as_sqlalchemy_error(connection, driver, cursor, self.sql, values, error) from error
+
+    def _rows(self, cursor: psycopg.Cursor[tuple[Any, ...]]) -> Sequence[Any]:
+        if self._row is None:  # the first run: the statement's columns, once
+            self._returns_rows = cursor.description is not None
+            names = [column.name for column in cursor.description or ()]
+            row_type: Any = namedtuple("Row", names, rename=True)  # type: ignore[misc]  # names known at run time
+            self._row = row_type._make
+        return [self._row(row) for row in cursor.fetchall()] if self._returns_rows else []
+
+
+def _adapted(value: Any) -> Any:
+    return Json(value) if isinstance(value, dict | list) else value
+
+
+def _require_no_defaults(compiled: SQLCompiler) -> None:
     # Column defaults are computed by SQLAlchemy's execution context, which this path
     # skips: an INSERT or UPDATE must be given every value it writes.
     computed = [*getattr(compiled, "insert_prefetch", ()), *getattr(compiled, "update_prefetch", ())]
@@ -72,15 +109,16 @@ def _require_no_defaults(compiled: Compiled) -> None:
         raise TypeError(f"a hot statement must be given every value; defaults for {[c.name for c in computed]}")
 
 
-def _run(connection: Connection, sql: str, params: Mapping[str, Any]) -> Sequence[Any]:
-    driver: psycopg.Connection[Any] = connection.connection.driver_connection  # type: ignore[assignment]
-    values = {name: Json(value) if isinstance(value, dict | list) else value for name, value in params.items()}
-    with driver.cursor(row_factory=namedtuple_row) as cursor:
-        try:
-            cursor.execute(sql, values, prepare=True)
-            return cursor.fetchall() if cursor.description is not None else []
-        except psycopg.Error as error:
-            raise _as_sqlalchemy_error(connection, driver, cursor, sql, params, error) from error
+def _literals(compiled: SQLCompiler, params: Mapping[str, Any]) -> dict[str, Any]:
+    """What SQLAlchemy binds besides the caller's parameters (a literal, as in
+    `status > 200`): the same on every run, so computed once. The caller's names must be
+    the statement's own bind names, and no value may be computed per run."""
+    bound = compiled.construct_params(params)
+    per_run = [name for name, bind in compiled.binds.items() if bind.callable is not None and name not in params]
+    renamed = [name for name in params if name not in bound or bound[name] is not params[name]]
+    if per_run or renamed:
+        raise TypeError(f"a hot statement binds only literals and given names; not {per_run + renamed}")
+    return {name: _adapted(value) for name, value in bound.items() if name not in params}
 
 
 def _as_sqlalchemy_error(
