@@ -37,10 +37,11 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=40, ge=1, le=500)
     db_max_overflow: int = Field(default=10, ge=0, le=500)
     # Online settlements a server process runs at once, each on a thread of its own.
-    # Threads share the interpreter lock and each round trip hands it over: with the
-    # database on the same machine one at a time settles most (B1, BENCHMARKS.md); with
-    # a remote one, whose round trips wait longer, raise it or add server processes.
-    settlements_at_once: int = Field(default=1, ge=1, le=100)
+    # Threads share the interpreter lock and each round trip hands it over, so few at
+    # once: on a durable PostgreSQL a few settlements overlap their waits on the commit's
+    # WAL flush (B1, BENCHMARKS.md: 4 settled most, 1 and 8 less); with a remote
+    # database, whose round trips wait longer, raise it or add server processes.
+    settlements_at_once: int = Field(default=4, ge=1, le=100)
     # Bounded waits (issue 14): how long a request waits for a pooled connection, for a
     # new connection to open, for one statement and for one row lock, before it answers
     # 503 service_unavailable rather than hang with the database.

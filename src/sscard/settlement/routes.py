@@ -74,11 +74,12 @@ class SettlementRead(Out):
     at: datetime
 
 
-# Settlements a server process runs at once (settings.settlements_at_once). Python
+# Settlements a server process runs at once (settings.settlements_at_once, 4). Python
 # threads share one interpreter lock, and each of a settlement's round trips hands it
 # over: with the thread pool's 40 at once, a process spent more CPU passing the lock
-# than settling (B1, BENCHMARKS.md). Concurrency comes from server processes
-# (`serve --workers`) instead, as with PostgreSQL's own one process per connection.
+# than settling (B1, BENCHMARKS.md); a few at once overlap their commits' waits on the
+# WAL flush. More concurrency comes from server processes (`serve --workers`), as with
+# PostgreSQL's own one process per connection.
 _SETTLING: RunVar[CapacityLimiter] = RunVar("sscard_settling")
 
 
